@@ -1,0 +1,245 @@
+// Package config holds the balancer's YAML schema, its defaults, strict
+// loading with errors that name file, line and field, and the write-back of
+// manager edits into the file with its comments kept.
+//
+// A *Config returned by Load is read-only: callers never write to it or
+// shallow-copy it; a reload loads a new one.
+package config
+
+// Config is one configuration file.
+type Config struct {
+	// Listen is the public listener: one address, or a list. Each entry may
+	// be a plain "host:port" string or a mapping with TLS settings.
+	Listen Listeners `yaml:"listen"`
+	// Manager is the balancer-manager listener (page, JSON API, /metrics).
+	Manager Manager `yaml:"manager"`
+	// Store shares runtime state between balancer replicas.
+	Store Store `yaml:"store"`
+	// Balancers are the member groups, referenced by name from Routes.
+	Balancers []Balancer `yaml:"balancers"`
+	// Routes map path prefixes to balancers; the longest prefix wins.
+	Routes []Route `yaml:"routes"`
+	// AccessLog configures the access log; empty means none.
+	AccessLog AccessLog `yaml:"accesslog"`
+	// Limits bound what a client may cost the balancer.
+	Limits Limits `yaml:"limits"`
+	// GraceTime is how long a graceful stop waits for in-flight requests
+	// (default 30s).
+	GraceTime Duration `yaml:"gracetime"`
+	// Watch reloads the file when it changes on disk (SIGHUP always does).
+	Watch bool `yaml:"watch"`
+
+	// File is the path the configuration was loaded from ("" when parsed
+	// from bytes). It is not a YAML key.
+	File string `yaml:"-"`
+}
+
+// Listeners is the list of public listeners; YAML accepts a single entry too.
+type Listeners []Listener
+
+// Listener is one public listening address.
+type Listener struct {
+	// Addr is "host:port".
+	Addr string `yaml:"addr"`
+	// TLS, when set, terminates TLS on this listener.
+	TLS *TLS `yaml:"tls"`
+	// RedirectHTTPS answers every request on this (plain) listener with a
+	// redirect to https on the same host.
+	RedirectHTTPS bool `yaml:"redirecthttps"`
+}
+
+// TLS names the certificate and key files of a listener.
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// Manager configures the balancer-manager listener.
+type Manager struct {
+	// Listen is "host:port"; default 127.0.0.1:8081 (loopback only).
+	Listen string `yaml:"listen"`
+	// Path of the page; default /balancer-manager.
+	Path string `yaml:"path"`
+	// Auth, when set, requires credentials for the page and the API.
+	Auth *Auth `yaml:"auth"`
+	// Persist writes each edit back into the configuration file.
+	Persist bool `yaml:"persist"`
+	// ReadOnly refuses every edit (a viewer-only manager).
+	ReadOnly bool `yaml:"readonly"`
+	// Pprof exposes /debug/pprof/ on the manager listener.
+	Pprof bool `yaml:"pprof"`
+}
+
+// Auth lists the manager's users.
+type Auth struct {
+	Users []User `yaml:"users"`
+}
+
+// User is one manager account. Password is a bcrypt hash, never plain text.
+type User struct {
+	Name     string `yaml:"name"`
+	Password string `yaml:"password"`
+	// ReadOnly users may look but not edit.
+	ReadOnly bool `yaml:"readonly"`
+}
+
+// Store configures state shared between replicas.
+type Store struct {
+	// Cluster is the name replicas share state under; default "default".
+	Cluster string `yaml:"cluster"`
+	// Redis, when set, shares manager edits and sticky tables through Redis.
+	Redis *Redis `yaml:"redis"`
+}
+
+// Redis holds go-redis UniversalClient options.
+type Redis struct {
+	// Addr is one "host:port" (standalone).
+	Addr string `yaml:"addr"`
+	// Addrs lists several addresses (Cluster, or Sentinel with MasterName).
+	Addrs []string `yaml:"addrs"`
+	// MasterName selects Sentinel mode.
+	MasterName string `yaml:"mastername"`
+	Username   string `yaml:"username"`
+	// Password is the Redis password; it is never logged.
+	Password string `yaml:"password"`
+	DB       int    `yaml:"db"`
+	// TLS connects with TLS.
+	TLS bool `yaml:"tls"`
+	// KeyPrefix prefixes every key (default "balancer:").
+	KeyPrefix string `yaml:"keyprefix"`
+	// Budget is the longest the request path waits on Redis (default 5ms).
+	Budget Duration `yaml:"budget"`
+}
+
+// Balancer is a group of members behind one lbmethod and one sticky rule.
+type Balancer struct {
+	Name string `yaml:"name"`
+	// LBMethod is byrequests (default), bytraffic or bybusyness.
+	LBMethod string `yaml:"lbmethod"`
+	// StickySession is "COOKIE" or "COOKIE|PARAM" (httpd's syntax).
+	StickySession string `yaml:"stickysession"`
+	// StickySessionSep separates the id from the route; default "."; "off"
+	// makes the whole value the route.
+	StickySessionSep string `yaml:"stickysessionsep"`
+	// ScolonPathDelim also ends a URL parameter value at ';'.
+	ScolonPathDelim bool `yaml:"scolonpathdelim"`
+	// StickyMode is route (default: the route suffix of the session id),
+	// insert (the balancer sets its own route cookie, StickyCookie) or
+	// learn (member Set-Cookie values are remembered per member).
+	StickyMode string `yaml:"stickymode"`
+	// StickyCookie names the cookie of insert mode (default ROUTEID).
+	StickyCookie string `yaml:"stickycookie"`
+	// NoFailover answers 503 when a sticky request's member is unusable.
+	NoFailover bool `yaml:"nofailover"`
+	// MaxAttempts is how many other members a failed request may try;
+	// nil means members-1.
+	MaxAttempts *int `yaml:"maxattempts"`
+	// Timeout is how long to wait for a usable member when none is (httpd).
+	Timeout Duration `yaml:"timeout"`
+	// TryTimeout bounds the wait for the first response byte of an
+	// idempotent request before it is retried on another member (0 = off).
+	TryTimeout Duration `yaml:"trytimeout"`
+	// FailOnStatus puts a member in error when it answers one of these.
+	FailOnStatus []int `yaml:"failonstatus"`
+	// FailOnTimeout puts a member in error when it times out.
+	FailOnTimeout bool `yaml:"failontimeout"`
+	// ForceRecovery retries members in error when all are (default true).
+	ForceRecovery *bool `yaml:"forcerecovery"`
+	// RetryBuffer is the largest request body kept for a retry (default 1MiB).
+	RetryBuffer Size `yaml:"retrybuffer"`
+	// SessionLifetime is how long a moved or learned session is remembered
+	// (default 30m).
+	SessionLifetime Duration `yaml:"sessionlifetime"`
+	// MaxSessions bounds the moved/learned session tables (default 100000).
+	MaxSessions int `yaml:"maxsessions"`
+	// HealthCheck enables active checks of every member.
+	HealthCheck *HealthCheck `yaml:"healthcheck"`
+	Members     []Member     `yaml:"members"`
+}
+
+// HealthCheck is httpd mod_proxy_hcheck's model.
+type HealthCheck struct {
+	// Method is GET (default), HEAD, OPTIONS or TCP (connect only).
+	Method string `yaml:"method"`
+	// URI is requested on the member (default "/").
+	URI string `yaml:"uri"`
+	// Interval between checks (default 5s).
+	Interval Duration `yaml:"interval"`
+	// Timeout of one check (default: the smaller of Interval and 5s).
+	Timeout Duration `yaml:"timeout"`
+	// Passes consecutive successes bring a failed member back (default 1).
+	Passes int `yaml:"passes"`
+	// Fails consecutive failures mark a member failed (default 1).
+	Fails int `yaml:"fails"`
+	// Expect lists accepted statuses: codes or ranges ("200-399", default).
+	Expect StatusRanges `yaml:"expect"`
+}
+
+// Member is one application server.
+type Member struct {
+	URL   string `yaml:"url"`
+	Route string `yaml:"route"`
+	// LoadFactor is the weight, 1-100, decimals allowed (default 1).
+	LoadFactor float64 `yaml:"loadfactor"`
+	// LBSet: members of a lower set are used first (0-99, default 0).
+	LBSet int `yaml:"lbset"`
+	// Status flags: disabled, stopped, ignore-errors, hot-standby, drain.
+	Status []string `yaml:"status"`
+	// Redirect is the route that takes this member's sticky sessions when
+	// it is unusable.
+	Redirect string `yaml:"redirect"`
+	// Retry is how long a member in error is skipped; nil = 60s, 0 = always.
+	Retry *Duration `yaml:"retry"`
+	// ConnectionTimeout bounds the connect (default: Timeout).
+	ConnectionTimeout Duration `yaml:"connectiontimeout"`
+	// Timeout bounds the whole exchange with the member (default 60s).
+	Timeout Duration `yaml:"timeout"`
+	// TryTimeout overrides the balancer's TryTimeout for this member.
+	TryTimeout Duration `yaml:"trytimeout"`
+	// SlowStart ramps the effective loadfactor up over this time after the
+	// member recovers (0 = off).
+	SlowStart Duration `yaml:"slowstart"`
+	// Max concurrent requests to this member (0 = unlimited).
+	Max int `yaml:"max"`
+	// MaxQueue requests may wait for a slot when Max is reached (default 0:
+	// shed to another member at once).
+	MaxQueue int `yaml:"maxqueue"`
+	// QueueTimeout is the longest wait in that queue (default 1s).
+	QueueTimeout Duration `yaml:"queuetimeout"`
+}
+
+// Route maps a path prefix to a balancer.
+type Route struct {
+	Path     string `yaml:"path"`
+	Balancer string `yaml:"balancer"`
+	// Reverse rewrites Location, Content-Location, URI and cookie paths in
+	// responses, as ProxyPassReverse does.
+	Reverse bool `yaml:"reverse"`
+	// MaxBodySize bounds request bodies on this route (default 0: the
+	// global limit).
+	MaxBodySize Size `yaml:"maxbodysize"`
+}
+
+// AccessLog configures the access log.
+type AccessLog struct {
+	// Path is a file, "stderr", or "" for no access log.
+	Path string `yaml:"path"`
+	// Format is combined (default) or json.
+	Format string `yaml:"format"`
+}
+
+// Limits bound what clients may cost.
+type Limits struct {
+	// MaxConns is the most concurrent client connections (default 10000).
+	MaxConns int `yaml:"maxconns"`
+	// ReadHeaderTimeout bounds reading a request's head (default 10s).
+	ReadHeaderTimeout Duration `yaml:"readheadertimeout"`
+	// IdleTimeout closes idle keep-alive connections (default 60s).
+	IdleTimeout Duration `yaml:"idletimeout"`
+	// MaxHeaderBytes bounds a request head (default 16KiB).
+	MaxHeaderBytes Size `yaml:"maxheaderbytes"`
+	// MaxBodySize bounds request bodies (default 0: unbounded, streamed).
+	MaxBodySize Size `yaml:"maxbodysize"`
+	// MaxResponseHeaderBytes bounds a member's response head (default 16KiB).
+	MaxResponseHeaderBytes Size `yaml:"maxresponseheaderbytes"`
+}

@@ -1,0 +1,40 @@
+// Package lbmethod holds the load-balancing methods of mod_proxy_balancer
+// (byrequests, bytraffic, bybusyness) with httpd's exact arithmetic: given
+// the same members, weights and lbsets they make the same sequence of
+// choices. A method is a pure choice over a pre-built slice of members; it
+// does no I/O and allocates nothing per call.
+package lbmethod
+
+import "sync/atomic"
+
+// Sched is the scheduling state an lbmethod keeps per member. The proxy
+// embeds one in each member; it must not be copied after first use.
+type Sched struct {
+	// LBStatus is httpd's lbstatus; guarded by the owning Balancer's lock.
+	LBStatus int64
+	// Busy counts requests in flight to the member.
+	Busy atomic.Int64
+	// Transferred counts bytes sent to the member (request head and body).
+	Transferred atomic.Int64
+	// Read counts bytes read from the member (response head and body).
+	Read atomic.Int64
+	// Elected counts requests the member was chosen for.
+	Elected atomic.Int64
+}
+
+// Member is the view of one balancer member that a method needs.
+type Member interface {
+	// Sched returns the member's scheduling state.
+	Sched() *Sched
+	// Factor is the effective lbfactor: loadfactor × 100 (1.0 → 100),
+	// possibly lowered during slow start. Always ≥ 1.
+	Factor() int64
+	// LBSet is the member's lbset (0-99).
+	LBSet() int
+	// Standby reports the hot-standby flag.
+	Standby() bool
+	// Eligible reports whether the member may take a new, non-sticky
+	// request now: usable (not disabled, stopped, in error or failed its
+	// health check) and not draining nor full.
+	Eligible() bool
+}

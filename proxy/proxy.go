@@ -1,0 +1,114 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/valyala/fasthttp"
+
+	"balancer/config"
+)
+
+// Proxy is the balancer runtime. It is safe for concurrent use; the
+// configuration is swapped atomically by Apply.
+type Proxy struct {
+	snap     atomic.Pointer[Snapshot]
+	states   *states
+	log      *slog.Logger
+	observer Observer
+
+	// applyMu serialises Apply (reloads and manager edits).
+	applyMu sync.Mutex
+	server  *fasthttp.Server
+}
+
+// Options are the Proxy's collaborators.
+type Options struct {
+	// Logger receives member state transitions; nil discards them.
+	Logger *slog.Logger
+	// Observer sees every finished request; nil for none.
+	Observer Observer
+}
+
+// New builds a Proxy serving cfg.
+func New(cfg *config.Config, o Options) (*Proxy, error) {
+	p := &Proxy{states: newStates(), log: o.Logger, observer: o.Observer}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if err := p.Apply(cfg); err != nil {
+		return nil, err
+	}
+	p.server = p.newServer(&cfg.Limits)
+	return p, nil
+}
+
+// Snapshot returns the configuration in force.
+func (p *Proxy) Snapshot() *Snapshot { return p.snap.Load() }
+
+// Apply builds a snapshot of cfg and swaps it in; on error the running
+// snapshot stays. Members that remain (same balancer, same URL) keep their
+// counters, error state and connection pools; requests in flight finish on
+// the snapshot they started with.
+func (p *Proxy) Apply(cfg *config.Config) error {
+	p.applyMu.Lock()
+	defer p.applyMu.Unlock()
+	s, err := p.states.build(cfg)
+	if err != nil {
+		return err
+	}
+	p.snap.Store(s)
+	return nil
+}
+
+// Handler returns the request handler, for callers with their own server.
+func (p *Proxy) Handler() fasthttp.RequestHandler { return p.handle }
+
+func (p *Proxy) newServer(l *config.Limits) *fasthttp.Server {
+	maxBody := math.MaxInt32
+	if l.MaxBodySize > 0 {
+		maxBody = int(l.MaxBodySize)
+	}
+	return &fasthttp.Server{
+		Handler:                       p.handle,
+		Name:                          "balancer",
+		StreamRequestBody:             true,
+		MaxRequestBodySize:            maxBody,
+		ReadBufferSize:                int(l.MaxHeaderBytes),
+		ReadTimeout:                   l.ReadHeaderTimeout.D(),
+		IdleTimeout:                   l.IdleTimeout.D(),
+		Concurrency:                   l.MaxConns,
+		NoDefaultServerHeader:         true,
+		NoDefaultContentType:          true,
+		DisablePreParseMultipartForm:  true,
+		DisableHeaderNamesNormalizing: false,
+		CloseOnShutdown:               true,
+		Logger:                        fasthttpLogger{p.log},
+	}
+}
+
+// Serve accepts connections on ln until Shutdown.
+func (p *Proxy) Serve(ln net.Listener) error {
+	err := p.server.Serve(ln)
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting, waits for in-flight requests until ctx ends,
+// then closes what is left.
+func (p *Proxy) Shutdown(ctx context.Context) error {
+	return p.server.ShutdownWithContext(ctx)
+}
+
+type fasthttpLogger struct{ l *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	f.l.Debug("http server", "msg", format, "args", args)
+}

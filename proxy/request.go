@@ -1,0 +1,47 @@
+package proxy
+
+import (
+	"sync"
+
+	"balancer/lbmethod"
+)
+
+// request is the per-request scratch space, pooled so that the request
+// path allocates nothing in steady state.
+type request struct {
+	rec   Record
+	sid   []byte // session id (sub-slice of the request; valid in the handler)
+	from  string // route the session asked for when another member serves it
+	buf   []byte // scratch for header values
+	// target is the client's request-target, kept while attempts rewrite it.
+	target []byte
+	views []lbmethod.Member
+	tried []*Member
+	// replayable: the request body can be sent again.
+	replayable bool
+	idempotent bool
+}
+
+var requestPool = sync.Pool{New: func() any { return &request{buf: make([]byte, 0, 256)} }}
+
+func getRequest() *request { return requestPool.Get().(*request) }
+
+func putRequest(rq *request) {
+	rq.rec = Record{}
+	rq.sid, rq.from = nil, ""
+	rq.buf = rq.buf[:0]
+	clear(rq.views)
+	rq.views = rq.views[:0]
+	clear(rq.tried)
+	rq.tried = rq.tried[:0]
+	requestPool.Put(rq)
+}
+
+func (rq *request) hasTried(m *Member) bool {
+	for _, t := range rq.tried {
+		if t == m {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,187 @@
+package proxy
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"balancer/affinity"
+	"balancer/config"
+	"balancer/lbmethod"
+)
+
+// Snapshot is an immutable runtime view of one configuration. Requests
+// load the current snapshot once and use it to the end.
+type Snapshot struct {
+	Config    *config.Config
+	Balancers []*Balancer
+	byName    map[string]*Balancer
+	routes    []route // longest path first
+}
+
+type route struct {
+	path     string // without trailing slash ("" for "/")
+	bal      *Balancer
+	reverse  bool
+	maxBody  int64
+	original string
+}
+
+// Balancer returns the named balancer or nil.
+func (s *Snapshot) Balancer(name string) *Balancer { return s.byName[name] }
+
+// match returns the route for a raw request path: the longest configured
+// prefix that ends at a segment boundary ("/shop" matches "/shop",
+// "/shop/x", "/shop;jsessionid=…" but not "/shopping").
+func (s *Snapshot) match(path []byte) *route {
+	for i := range s.routes {
+		r := &s.routes[i]
+		n := len(r.path)
+		if len(path) < n || string(path[:n]) != r.path {
+			continue
+		}
+		if len(path) == n || path[n] == '/' || path[n] == ';' || path[n] == '?' {
+			return r
+		}
+	}
+	return nil
+}
+
+// states owns the long-lived per-member and per-balancer state, keyed by
+// identity, so snapshots built from successive configurations share it.
+type states struct {
+	mu        sync.Mutex
+	members   map[string]*memberState
+	balancers map[string]*balancerState
+}
+
+func newStates() *states {
+	return &states{members: map[string]*memberState{}, balancers: map[string]*balancerState{}}
+}
+
+func memberKey(balancer, url string) string { return balancer + "\x00" + url }
+
+func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Limits) *memberState {
+	k := memberKey(b.Name, m.URL)
+	st := s.members[k]
+	if st == nil {
+		u, _ := url.Parse(m.URL)
+		addr := u.Host
+		if u.Port() == "" {
+			if u.Scheme == "https" {
+				addr += ":443"
+			} else {
+				addr += ":80"
+			}
+		}
+		st = &memberState{slot: make(chan struct{}, 1)}
+		st.hc = &fasthttp.HostClient{
+			Addr:                          addr,
+			IsTLS:                         u.Scheme == "https",
+			MaxConns:                      8192,
+			MaxIdleConnDuration:           30 * time.Second,
+			NoDefaultUserAgentHeader:      true,
+			DisableHeaderNamesNormalizing: false,
+			DisablePathNormalizing:        true,
+			ReadBufferSize:                int(limits.MaxResponseHeaderBytes),
+		}
+		s.members[k] = st
+	}
+	return st
+}
+
+func (s *states) balancer(b *config.Balancer) (*balancerState, error) {
+	st := s.balancers[b.Name]
+	if st == nil {
+		st = &balancerState{}
+		s.balancers[b.Name] = st
+	}
+	lifetime := b.SessionLifetime.D()
+	if st.moved == nil {
+		st.moved = affinity.NewTable(b.MaxSessions, lifetime)
+		st.learned = affinity.NewTable(b.MaxSessions, lifetime)
+		st.seen = affinity.NewTable(b.MaxSessions, seenWindow)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.method == nil || st.methodName != b.LBMethod {
+		m, err := lbmethod.New(b.LBMethod)
+		if err != nil {
+			return nil, err
+		}
+		st.method, st.methodName = m, b.LBMethod
+	}
+	return st, nil
+}
+
+// seenWindow is how long a session counts as held by the member that last
+// served it (the page's "sessions" column and the drain helper).
+const seenWindow = 5 * time.Minute
+
+// build makes a snapshot of cfg, binding members to their state.
+func (s *states) build(cfg *config.Config) (*Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap := &Snapshot{Config: cfg, byName: map[string]*Balancer{}}
+	for i := range cfg.Balancers {
+		bc := &cfg.Balancers[i]
+		bst, err := s.balancer(bc)
+		if err != nil {
+			return nil, fmt.Errorf("balancer %s: %w", bc.Name, err)
+		}
+		spec, err := affinity.NewSpec(bc.StickySession, bc.StickySessionSep, bc.ScolonPathDelim)
+		if err != nil && bc.StickySession != "" {
+			return nil, fmt.Errorf("balancer %s: %w", bc.Name, err)
+		}
+		b := &Balancer{
+			Name:       bc.Name,
+			cfg:        bc,
+			spec:       spec,
+			sticky:     bc.StickySession != "" || bc.StickyMode == "insert",
+			mode:       bc.StickyMode,
+			cookieName: bc.StickyCookie,
+			byRoute:    map[string]*Member{},
+			attempts:   bc.Attempts(),
+			noFailover: bc.NoFailover,
+			recover:    bc.Recover(),
+			failOnTO:   bc.FailOnTimeout,
+			timeout:    bc.Timeout.D(),
+			retryBuf:   int64(bc.RetryBuffer),
+			lifetime:   bc.SessionLifetime.D(),
+			st:         bst,
+		}
+		for _, code := range bc.FailOnStatus {
+			if code > 0 && code < len(b.failOn) {
+				b.failOn[code] = true
+			}
+		}
+		for j := range bc.Members {
+			mc := &bc.Members[j]
+			m := newMember(bc, mc, s.member(bc, mc, &cfg.Limits))
+			m.idx = j
+			b.members = append(b.members, m)
+			b.views = append(b.views, m)
+			if m.Route != "" {
+				b.byRoute[m.Route] = m
+			}
+		}
+		snap.Balancers = append(snap.Balancers, b)
+		snap.byName[b.Name] = b
+	}
+	for _, rc := range cfg.Routes {
+		b := snap.byName[rc.Balancer]
+		if b == nil {
+			return nil, fmt.Errorf("route %s: unknown balancer %q", rc.Path, rc.Balancer)
+		}
+		snap.routes = append(snap.routes, route{
+			path: trimSlash(rc.Path), bal: b, reverse: rc.Reverse,
+			maxBody: int64(rc.MaxBodySize), original: rc.Path,
+		})
+	}
+	sort.SliceStable(snap.routes, func(i, j int) bool { return len(snap.routes[i].path) > len(snap.routes[j].path) })
+	return snap, nil
+}

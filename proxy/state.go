@@ -1,0 +1,137 @@
+package proxy
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"balancer/affinity"
+	"balancer/lbmethod"
+)
+
+// memberState is what a member keeps across snapshots: counters, error
+// state, health and its connection pool. It is shared by every snapshot in
+// which the member (same balancer, same URL) appears and must not be copied.
+type memberState struct {
+	sched lbmethod.Sched
+
+	// runtime flags (FlagError, FlagHealthFailed) as atomics.
+	flags atomic.Uint32
+	// errorUntil is when a member in error may be retried (unix ns).
+	errorUntil atomic.Int64
+	// errorSince is when it entered error (unix ns), for the page.
+	errorSince atomic.Int64
+	// recoveredAt is when it last became usable (unix ns), for slow start.
+	recoveredAt atomic.Int64
+
+	errors   atomic.Int64 // failed exchanges
+	retries  atomic.Int64 // times its retry time elapsed and it was tried again
+	requests atomic.Int64 // responses delivered (for rates)
+
+	lastError atomic.Pointer[string]
+
+	// waiters counts requests queued for a slot when max is reached.
+	waiters atomic.Int64
+	slot    chan struct{} // signalled when a request to it finishes (max)
+
+	health atomic.Pointer[HealthStatus]
+
+	hc *fasthttp.HostClient
+}
+
+// HealthStatus is a member's last active health-check result.
+type HealthStatus struct {
+	Healthy  bool      `json:"healthy"`
+	Checked  time.Time `json:"checked"`
+	Status   int       `json:"status,omitempty"`
+	Error    string    `json:"error,omitempty"`
+	Duration string    `json:"duration,omitempty"`
+}
+
+// balancerState is what a balancer keeps across snapshots.
+type balancerState struct {
+	// mu guards method replacement (lbmethod edits).
+	mu         sync.Mutex
+	methodName string
+	method     lbmethod.Method
+
+	failovers    atomic.Int64 // sticky requests sent to another member
+	retries      atomic.Int64 // requests retried on another member
+	stickyHits   atomic.Int64
+	stickyMisses atomic.Int64 // requests without a usable session route
+	noMember     atomic.Int64 // 503 for want of a member
+
+	// moved remembers session id → route of the member that took it over.
+	moved *affinity.Table
+	// seen remembers session id → route recently served, for the drain
+	// helper and the page's "sessions" column.
+	seen *affinity.Table
+	// learned maps session ids from members' Set-Cookie to their route.
+	learned *affinity.Table
+}
+
+func (st *memberState) inError(now int64) bool {
+	return st.flags.Load()&FlagError != 0 && now < st.errorUntil.Load()
+}
+
+// markError puts the member in error for retry.
+func (st *memberState) markError(retry time.Duration, reason string) {
+	now := time.Now().UnixNano()
+	st.errorUntil.Store(now + int64(retry))
+	if st.flags.Load()&FlagError == 0 {
+		st.errorSince.Store(now)
+	}
+	for {
+		f := st.flags.Load()
+		if st.flags.CompareAndSwap(f, f|FlagError) {
+			break
+		}
+	}
+	st.errors.Add(1)
+	st.lastError.Store(&reason)
+}
+
+// clearError takes the member out of error (retry elapsed, health check
+// passed, or forced recovery).
+func (st *memberState) clearError() {
+	for {
+		f := st.flags.Load()
+		if f&FlagError == 0 {
+			return
+		}
+		if st.flags.CompareAndSwap(f, f&^FlagError) {
+			st.recoveredAt.Store(time.Now().UnixNano())
+			return
+		}
+	}
+}
+
+func (st *memberState) setFlag(flag uint32, on bool) (changed bool) {
+	for {
+		f := st.flags.Load()
+		n := f &^ flag
+		if on {
+			n |= flag
+		}
+		if n == f {
+			return false
+		}
+		if st.flags.CompareAndSwap(f, n) {
+			return true
+		}
+	}
+}
+
+// requestDone ends one request to the member: busy goes down and a request
+// queued for a slot (max) is woken.
+func (st *memberState) requestDone() {
+	st.sched.Busy.Add(-1)
+	if st.waiters.Load() > 0 {
+		select {
+		case st.slot <- struct{}{}:
+		default:
+		}
+	}
+}

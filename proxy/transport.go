@@ -1,0 +1,308 @@
+package proxy
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// One exchange with a member: we drive fasthttp's HostClient connection
+// pool ourselves instead of calling HostClient.Do, so that we can tell a
+// connection that was never established from one dropped before the first
+// response byte, apply a first-byte deadline (trytimeout) distinct from the
+// I/O timeout, count bytes to and from the member exactly, and stream large
+// response bodies without fasthttp's per-response closures.
+
+// smallBody is the largest response body read into memory; larger or
+// chunked bodies are streamed to the client.
+const smallBody = 64 << 10
+
+// exchangeError classifies why an exchange failed, which decides whether
+// the request may go to another member and whether the member is in error.
+type exchangeError struct {
+	kind errKind
+	err  error
+}
+
+type errKind int
+
+const (
+	errDial       errKind = iota // no connection established: always retryable
+	errFull                      // no free connection to the member
+	errTryTimeout                // no response byte within trytimeout
+	errDropped                   // connection lost before the first response byte
+	errTimeout                   // member I/O timeout
+	errBadResp                   // malformed response or error after first byte
+	errClientBody                // reading the client's body failed
+)
+
+func (e *exchangeError) Error() string { return e.err.Error() }
+func (e *exchangeError) Unwrap() error { return e.err }
+
+// connOps carries fasthttp's pooled client connection type, which fasthttp
+// does not export, by inference from the HostClient's methods.
+type connOps[C interface {
+	Conn() net.Conn
+	LastUseTime() time.Time
+}] struct {
+	acquire func(*fasthttp.HostClient, time.Duration, bool) (C, error)
+	release func(*fasthttp.HostClient, C)
+	close   func(*fasthttp.HostClient, C)
+	pool    *sync.Pool
+}
+
+func opsFor[C interface {
+	Conn() net.Conn
+	LastUseTime() time.Time
+}](a func(*fasthttp.HostClient, time.Duration, bool) (C, error), r, c func(*fasthttp.HostClient, C)) connOps[C] {
+	return connOps[C]{acquire: a, release: r, close: c, pool: &sync.Pool{}}
+}
+
+var ops = opsFor((*fasthttp.HostClient).AcquireConn, (*fasthttp.HostClient).ReleaseConn, (*fasthttp.HostClient).CloseConn)
+
+// countingConn counts the bytes of one exchange into the member's counters
+// and applies the member's I/O timeout to every read of a streamed body.
+type countingConn struct {
+	net.Conn
+	st *memberState
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.st.sched.Read.Add(int64(n))
+	}
+	return n, err
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if n > 0 {
+		c.st.sched.Transferred.Add(int64(n))
+	}
+	return n, err
+}
+
+// memberConn is one acquired connection with its buffers; it doubles as
+// the body stream of a large response, released when the client side is
+// done with it.
+type memberConn[C interface {
+	Conn() net.Conn
+	LastUseTime() time.Time
+}] struct {
+	ops     connOps[C]
+	hc      *fasthttp.HostClient
+	cc      C
+	cnt     countingConn
+	br      *bufio.Reader
+	body    io.Reader // fasthttp's body reader while streaming
+	timeout time.Duration
+	eof     bool
+	keep    bool // the member allows reuse
+	// stream is set while the connection serves as a response body
+	// stream; closing it ends the request to the member.
+	stream bool
+}
+
+func (o connOps[C]) get() *memberConn[C] {
+	if v := o.pool.Get(); v != nil {
+		return v.(*memberConn[C])
+	}
+	return &memberConn[C]{ops: o}
+}
+
+// Read implements io.Reader for a streamed body, refreshing the I/O
+// timeout before each read (httpd's timeout is per I/O operation).
+func (mc *memberConn[C]) Read(p []byte) (int, error) {
+	if mc.timeout > 0 {
+		_ = mc.cnt.Conn.SetReadDeadline(time.Now().Add(mc.timeout))
+	}
+	n, err := mc.body.Read(p)
+	if err == io.EOF {
+		mc.eof = true
+	}
+	return n, err
+}
+
+// Close releases the connection: back to the pool when the body was read
+// to its end and the member allows reuse, else closed.
+func (mc *memberConn[C]) Close() error {
+	mc.finish(mc.eof && mc.keep)
+	return nil
+}
+
+func (mc *memberConn[C]) finish(reuse bool) {
+	if mc.br != nil {
+		mc.hc.ReleaseReader(mc.br)
+		mc.br = nil
+	}
+	if reuse {
+		_ = mc.cnt.Conn.SetDeadline(time.Time{})
+		mc.ops.release(mc.hc, mc.cc)
+	} else {
+		mc.ops.close(mc.hc, mc.cc)
+	}
+	st, stream := mc.cnt.st, mc.stream
+	var zero C
+	o := mc.ops
+	*mc = memberConn[C]{ops: o, cc: zero}
+	o.pool.Put(mc)
+	if stream {
+		st.requestDone()
+	}
+}
+
+// exchangeOpts are the per-attempt settings.
+type exchangeOpts struct {
+	connTO  time.Duration
+	tryTO   time.Duration // first-byte deadline; 0 = timeout
+	timeout time.Duration
+}
+
+// exchange sends req to the member and reads its response into resp. When
+// it returns streaming, the response body is a stream that ends the
+// request to the member (st.requestDone) when the server closes it;
+// otherwise the exchange is over when it returns.
+func exchange(st *memberState, req *fasthttp.Request, resp *fasthttp.Response, o *exchangeOpts) (streaming bool, err *exchangeError) {
+	return ops.exchange(st, req, resp, o)
+}
+
+func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasthttp.Response, x *exchangeOpts) (bool, *exchangeError) {
+	hc := st.hc
+	for try := 0; ; try++ {
+		cc, err := o.acquire(hc, x.connTO, false)
+		if err != nil {
+			if err == fasthttp.ErrNoFreeConns {
+				return false, &exchangeError{errFull, err}
+			}
+			return false, &exchangeError{errDial, err}
+		}
+		reused := !cc.LastUseTime().IsZero()
+		mc := o.get()
+		mc.hc, mc.cc, mc.timeout = hc, cc, x.timeout
+		mc.cnt = countingConn{Conn: cc.Conn(), st: st}
+		now := time.Now()
+		if x.timeout > 0 {
+			_ = mc.cnt.Conn.SetWriteDeadline(now.Add(x.timeout))
+		}
+		bodySent := req.IsBodyStream()
+		bw := hc.AcquireWriter(&mc.cnt)
+		err = req.Write(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		hc.ReleaseWriter(bw)
+		if err != nil {
+			mc.finish(false)
+			if reused && try == 0 && !bodySent {
+				continue // stale keep-alive connection: try a fresh one
+			}
+			return false, classifyIO(err, errDropped)
+		}
+		first := x.timeout
+		kind := errTimeout
+		if x.tryTO > 0 && (first == 0 || x.tryTO < first) {
+			first, kind = x.tryTO, errTryTimeout
+		}
+		if first > 0 {
+			_ = mc.cnt.Conn.SetReadDeadline(now.Add(first))
+		} else {
+			_ = mc.cnt.Conn.SetReadDeadline(time.Time{})
+		}
+		mc.br = hc.AcquireReader(&mc.cnt)
+		skip := req.Header.IsHead()
+		resp.Reset()
+		resp.SkipBody = skip
+		err = readHeader(resp, mc.br)
+		if err != nil {
+			mc.finish(false)
+			if reused && try == 0 && !bodySent && isDropped(err) {
+				continue
+			}
+			return false, classifyIO(err, kind)
+		}
+		if x.timeout > 0 {
+			_ = mc.cnt.Conn.SetReadDeadline(time.Now().Add(x.timeout))
+		}
+		mc.keep = !resp.ConnectionClose() && !req.ConnectionClose()
+		cl := resp.Header.ContentLength()
+		if skip || noBody(resp.StatusCode()) {
+			resp.SkipBody = true
+			mc.eof = true
+			mc.finish(mc.keep)
+			return false, nil
+		}
+		if cl >= 0 && cl <= smallBody {
+			resp.StreamBody = false
+			if err = resp.ReadBody(mc.br, 0); err != nil {
+				mc.finish(false)
+				return false, classifyIO(err, errBadResp)
+			}
+			mc.finish(mc.keep)
+			return false, nil
+		}
+		// Large or chunked body: stream it; the connection is released when
+		// the server has written it (or failed to) and closes the stream.
+		resp.StreamBody = true
+		if err = resp.ReadBody(mc.br, 0); err != nil {
+			mc.finish(false)
+			return false, classifyIO(err, errBadResp)
+		}
+		mc.body = resp.BodyStream()
+		mc.stream = true
+		resp.SetBodyStream(mc, cl)
+		return true, nil
+	}
+}
+
+// readHeader reads the final response head, skipping 1xx interim
+// responses other than 101.
+func readHeader(resp *fasthttp.Response, br *bufio.Reader) error {
+	for n := 0; n < 100; n++ {
+		if err := resp.Header.Read(br); err != nil {
+			return err
+		}
+		c := resp.StatusCode()
+		if c < 100 || c > 199 || c == fasthttp.StatusSwitchingProtocols {
+			return nil
+		}
+	}
+	return errTooManyInterim
+}
+
+var errTooManyInterim = errors.New("too many interim responses")
+
+func noBody(code int) bool {
+	return code < 200 || code == fasthttp.StatusNoContent || code == fasthttp.StatusNotModified
+}
+
+func isDropped(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && !op.Timeout()
+}
+
+func isTimeout(err error) bool {
+	if err == fasthttp.ErrTimeout {
+		return true
+	}
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+func classifyIO(err error, timeoutKind errKind) *exchangeError {
+	switch {
+	case isTimeout(err):
+		return &exchangeError{timeoutKind, err}
+	case isDropped(err):
+		return &exchangeError{errDropped, err}
+	}
+	return &exchangeError{errBadResp, err}
+}
