@@ -1,0 +1,133 @@
+// Package app assembles a running balancer: the proxy on its listeners,
+// the manager on its own, configuration reloads and manager edits. The
+// command and end-to-end tests both start balancers through it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"balancer/config"
+	"balancer/proxy"
+)
+
+// Options are an App's collaborators.
+type Options struct {
+	// Logger receives the balancer's logs; nil discards them.
+	Logger *slog.Logger
+	// Version is shown on the manager page and in build info.
+	Version string
+}
+
+// App is a running balancer.
+type App struct {
+	log     *slog.Logger
+	opts    Options
+	proxy   *proxy.Proxy
+	started time.Time
+
+	mu  sync.Mutex
+	cfg *config.Config // the file's configuration (without manager edits)
+
+	lns    []net.Listener
+	mgrLn  net.Listener
+	mgrSrv *fasthttp.Server
+	wg     sync.WaitGroup
+}
+
+// Start builds the balancer for cfg and starts serving.
+func Start(cfg *config.Config, o Options) (*App, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &App{log: o.Logger, opts: o, cfg: cfg, started: time.Now()}
+	p, err := proxy.New(cfg, proxy.Options{Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	a.proxy = p
+	for _, l := range cfg.Listen {
+		ln, err := net.Listen("tcp", l.Addr)
+		if err != nil {
+			a.closeListeners()
+			return nil, fmt.Errorf("listen %s: %w", l.Addr, err)
+		}
+		a.lns = append(a.lns, ln)
+	}
+	if err := a.startManager(); err != nil {
+		a.closeListeners()
+		return nil, err
+	}
+	for _, ln := range a.lns {
+		a.wg.Add(1)
+		go func(ln net.Listener) {
+			defer a.wg.Done()
+			if err := p.Serve(ln); err != nil {
+				a.log.Error("serve", "listen", ln.Addr().String(), "error", err)
+			}
+		}(ln)
+		a.log.Info("listening", "addr", ln.Addr().String())
+	}
+	return a, nil
+}
+
+// ProxyAddr is the first public listener's address.
+func (a *App) ProxyAddr() string { return a.lns[0].Addr().String() }
+
+// ManagerAddr is the manager listener's address.
+func (a *App) ManagerAddr() string { return a.mgrLn.Addr().String() }
+
+// Proxy returns the runtime.
+func (a *App) Proxy() *proxy.Proxy { return a.proxy }
+
+// Config returns the configuration loaded from the file.
+func (a *App) Config() *config.Config {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cfg
+}
+
+func (a *App) closeListeners() {
+	for _, ln := range a.lns {
+		ln.Close()
+	}
+	if a.mgrLn != nil {
+		a.mgrLn.Close()
+	}
+}
+
+// Reload loads the configuration file again and swaps it in; a bad file is
+// reported and the running configuration stays.
+func (a *App) Reload() error {
+	file := a.Config().File
+	cfg, err := config.Load(file)
+	if err == nil {
+		err = a.proxy.Apply(cfg)
+	}
+	if err != nil {
+		a.log.Error("reload failed; the running configuration stays", "file", file, "error", err.Error())
+		return err
+	}
+	a.mu.Lock()
+	a.cfg = cfg
+	a.mu.Unlock()
+	a.log.Info("configuration reloaded", "file", file)
+	return nil
+}
+
+// Stop stops accepting, waits up to grace for in-flight requests, then
+// closes what is left.
+func (a *App) Stop(grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := a.proxy.Shutdown(ctx)
+	a.wg.Wait()
+	_ = a.mgrSrv.Shutdown()
+	return err
+}

@@ -1,0 +1,121 @@
+// Package testutil holds test helpers shared by every package: real member
+// servers on 127.0.0.1 ephemeral ports, a redis-server launcher, and
+// golden-file helpers. It is imported by tests only.
+package testutil
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Member is a real HTTP member server on 127.0.0.1 that answers with its
+// route and records what it received.
+type Member struct {
+	Route string
+	URL   string
+	Addr  string
+
+	// Delay is added before every answer.
+	Delay atomic.Int64
+	// Status, when non-zero, is the status every answer uses.
+	Status atomic.Int64
+
+	count atomic.Int64
+	mu    sync.Mutex
+	seen  []Seen
+	srv   *http.Server
+	ln    net.Listener
+}
+
+// Seen is one request a member received.
+type Seen struct {
+	Method, URI string
+	Header      http.Header
+	Body        []byte
+}
+
+// StartMember starts a member answering `route=<route>` on 127.0.0.1:0; it
+// is closed when the test ends.
+func StartMember(t testing.TB, route string) *Member {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Member{Route: route, Addr: ln.Addr().String(), URL: "http://" + ln.Addr().String(), ln: ln}
+	m.srv = &http.Server{Handler: m, ReadHeaderTimeout: 5 * time.Second}
+	go m.srv.Serve(ln)
+	t.Cleanup(m.Close)
+	return m
+}
+
+// ServeHTTP answers with the route; /set-session issues a session cookie
+// `JSESSIONID=<id>.<route>`; /big?n=N streams N bytes.
+func (m *Member) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	m.count.Add(1)
+	m.mu.Lock()
+	m.seen = append(m.seen, Seen{Method: r.Method, URI: r.RequestURI, Header: r.Header.Clone(), Body: body})
+	m.mu.Unlock()
+	if d := m.Delay.Load(); d > 0 {
+		time.Sleep(time.Duration(d))
+	}
+	w.Header().Set("X-Route", m.Route)
+	switch {
+	case r.URL.Path == "/big":
+		var n int64
+		fmt.Sscan(r.URL.Query().Get("n"), &n)
+		w.Header().Set("Content-Type", "application/octet-stream")
+		if r.URL.Query().Get("chunked") == "" {
+			w.Header().Set("Content-Length", fmt.Sprint(n))
+		}
+		buf := make([]byte, 64<<10)
+		for n > 0 {
+			k := int64(len(buf))
+			if n < k {
+				k = n
+			}
+			if _, err := w.Write(buf[:k]); err != nil {
+				return
+			}
+			n -= k
+		}
+		return
+	case strings.HasPrefix(r.URL.Path, "/set-session"):
+		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: r.URL.Query().Get("id") + "." + m.Route, Path: "/"})
+	}
+	if s := m.Status.Load(); s != 0 {
+		w.WriteHeader(int(s))
+	}
+	fmt.Fprintf(w, "route=%s\n", m.Route)
+}
+
+// Count returns how many requests the member received.
+func (m *Member) Count() int64 { return m.count.Load() }
+
+// Seen returns the requests received so far.
+func (m *Member) Seen() []Seen {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Seen(nil), m.seen...)
+}
+
+// Reset forgets the count and the requests seen.
+func (m *Member) Reset() {
+	m.count.Store(0)
+	m.mu.Lock()
+	m.seen = nil
+	m.mu.Unlock()
+}
+
+// Close stops the member: its port refuses connections from now on.
+func (m *Member) Close() {
+	m.srv.Close()
+}
