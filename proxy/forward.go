@@ -13,6 +13,12 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 	rq.rec.Start = time.Now()
 	snap := p.snap.Load()
 	p.serve(ctx, snap, rq)
+	d := time.Since(rq.rec.Start)
+	if m := rq.rec.Member; m != nil {
+		m.st.reqs.observe(rq.rec.Status, d)
+	} else if b := rq.rec.Balancer; b != nil {
+		b.st.refused.observe(rq.rec.Status, d)
+	}
 	if p.observer != nil {
 		p.observer.Done(ctx, &rq.rec)
 	}

@@ -44,7 +44,7 @@ func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *M
 			} else if m := b.byRoute[moved]; m != nil && m.Usable() {
 				rq.rec.Sticky = StickyMoved
 				rq.from = string(route)
-				b.st.stickyHits.Add(1)
+				b.st.moves.Add(1)
 				b.st.method.Stick(b.views, m.idx)
 				return m
 			}

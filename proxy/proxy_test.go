@@ -169,8 +169,8 @@ routes:
 `
 	_, base := startProxy(t, yml, m...)
 	for path, want := range map[string]string{
-		"/shop/cart?x=1":         "/app/cart?x=1",
-		"/shop":                  "/app",
+		"/shop/cart?x=1":        "/app/cart?x=1",
+		"/shop":                 "/app",
 		"/shop;jsessionid=a.n1": "/app;jsessionid=a.n1",
 	} {
 		m[0].Reset()

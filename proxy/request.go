@@ -9,14 +9,14 @@ import (
 // request is the per-request scratch space, pooled so that the request
 // path allocates nothing in steady state.
 type request struct {
-	rec   Record
-	sid   []byte // session id (sub-slice of the request; valid in the handler)
-	from  string // route the session asked for when another member serves it
-	buf   []byte // scratch for header values
+	rec  Record
+	sid  []byte // session id (sub-slice of the request; valid in the handler)
+	from string // route the session asked for when another member serves it
+	buf  []byte // scratch for header values
 	// target is the client's request-target, kept while attempts rewrite it.
 	target []byte
-	views []lbmethod.Member
-	tried []*Member
+	views  []lbmethod.Member
+	tried  []*Member
 	// replayable: the request body can be sent again.
 	replayable bool
 	idempotent bool

@@ -38,6 +38,9 @@ type memberState struct {
 
 	health atomic.Pointer[HealthStatus]
 
+	// reqs counts answered requests by status class with their durations.
+	reqs requestCounters
+
 	hc *fasthttp.HostClient
 }
 
@@ -62,6 +65,9 @@ type balancerState struct {
 	stickyHits   atomic.Int64
 	stickyMisses atomic.Int64 // requests without a usable session route
 	noMember     atomic.Int64 // 503 for want of a member
+	moves        atomic.Int64 // requests served by the member that took the session over
+	// refused counts requests the balancer answered itself (no member).
+	refused requestCounters
 
 	// moved remembers session id → route of the member that took it over.
 	moved *affinity.Table
