@@ -35,10 +35,15 @@ type App struct {
 	mu  sync.Mutex
 	cfg *config.Config // the file's configuration (without manager edits)
 
-	lns    []net.Listener
-	mgrLn  net.Listener
-	mgrSrv *fasthttp.Server
-	wg     sync.WaitGroup
+	lns      []net.Listener
+	certs    certs
+	redirect map[string]bool // local addresses of redirect-to-https listeners
+
+	redirectOnce sync.Once
+	redirectSrv  *fasthttp.Server
+	mgrLn        net.Listener
+	mgrSrv       *fasthttp.Server
+	wg           sync.WaitGroup
 }
 
 // Start builds the balancer for cfg and starts serving.
@@ -46,19 +51,15 @@ func Start(cfg *config.Config, o Options) (*App, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{log: o.Logger, opts: o, cfg: cfg, started: time.Now()}
+	a := &App{log: o.Logger, opts: o, cfg: cfg, started: time.Now(), redirect: map[string]bool{}}
 	p, err := proxy.New(cfg, proxy.Options{Logger: o.Logger})
 	if err != nil {
 		return nil, err
 	}
 	a.proxy = p
-	for _, l := range cfg.Listen {
-		ln, err := net.Listen("tcp", l.Addr)
-		if err != nil {
-			a.closeListeners()
-			return nil, fmt.Errorf("listen %s: %w", l.Addr, err)
-		}
-		a.lns = append(a.lns, ln)
+	if err := a.listen(cfg); err != nil {
+		a.closeListeners()
+		return nil, err
 	}
 	if err := a.startManager(); err != nil {
 		a.closeListeners()
@@ -66,9 +67,13 @@ func Start(cfg *config.Config, o Options) (*App, error) {
 	}
 	for _, ln := range a.lns {
 		a.wg.Add(1)
+		serve := p.Serve
+		if a.redirect[ln.Addr().String()] {
+			serve = a.redirectServer().Serve
+		}
 		go func(ln net.Listener) {
 			defer a.wg.Done()
-			if err := p.Serve(ln); err != nil {
+			if err := serve(ln); err != nil {
 				a.log.Error("serve", "listen", ln.Addr().String(), "error", err)
 			}
 		}(ln)
@@ -108,6 +113,9 @@ func (a *App) Reload() error {
 	file := a.Config().File
 	cfg, err := config.Load(file)
 	if err == nil {
+		err = a.reloadCerts(cfg)
+	}
+	if err == nil {
 		err = a.proxy.Apply(cfg)
 	}
 	if err != nil {
@@ -127,6 +135,9 @@ func (a *App) Stop(grace time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := a.proxy.Shutdown(ctx)
+	if a.redirectSrv != nil {
+		_ = a.redirectSrv.ShutdownWithContext(ctx)
+	}
 	a.wg.Wait()
 	_ = a.mgrSrv.Shutdown()
 	return err
