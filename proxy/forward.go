@@ -47,6 +47,10 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, rq *request) {
 		p.refuse(ctx, rq, rq.rec.Status, rq.rec.Reason)
 		return
 	}
+	if isUpgrade(ctx) {
+		p.tunnel(ctx, rt, b, m, rq)
+		return
+	}
 	rq.idempotent = isIdempotent(ctx)
 	rq.replayable = bufferBody(ctx, b.retryBuf)
 	prepareRequest(ctx, rq)

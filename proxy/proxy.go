@@ -25,6 +25,7 @@ type Proxy struct {
 	// applyMu serialises Apply (reloads and manager edits).
 	applyMu sync.Mutex
 	server  *fasthttp.Server
+	tunnels tunnels
 }
 
 // Options are the Proxy's collaborators.
@@ -104,8 +105,13 @@ func (p *Proxy) Serve(ln net.Listener) error {
 // Shutdown stops accepting, waits for in-flight requests until ctx ends,
 // then closes what is left.
 func (p *Proxy) Shutdown(ctx context.Context) error {
-	return p.server.ShutdownWithContext(ctx)
+	err := p.server.ShutdownWithContext(ctx)
+	p.tunnels.shutdown(ctx)
+	return err
 }
+
+// Tunnels returns how many upgraded connections (WebSockets) are open.
+func (p *Proxy) Tunnels() int { return p.tunnels.Len() }
 
 type fasthttpLogger struct{ l *slog.Logger }
 

@@ -1,0 +1,212 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Upgrade requests (WebSocket and others) are tunnelled to the member that
+// stickiness and the lbmethod chose: the request goes out with its Upgrade
+// headers, and once the member answers 101 both connections are joined
+// until either side closes. The tunnel counts as busy on its member while
+// open, outlives reloads (it holds no snapshot), and a graceful stop gives
+// it the grace time before closing it.
+
+// isUpgrade reports an HTTP/1.1 protocol upgrade request.
+func isUpgrade(ctx *fasthttp.RequestCtx) bool {
+	h := &ctx.Request.Header
+	return h.ConnectionUpgrade() && len(h.Peek(fasthttp.HeaderUpgrade)) > 0
+}
+
+// tunnels tracks open tunnels for graceful shutdown.
+type tunnels struct {
+	mu    sync.Mutex
+	open  map[*tunnel]struct{}
+	wg    sync.WaitGroup
+	close bool
+}
+
+type tunnel struct {
+	client, member net.Conn
+}
+
+func (t *tunnels) add(tn *tunnel) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.close {
+		return false
+	}
+	if t.open == nil {
+		t.open = map[*tunnel]struct{}{}
+	}
+	t.open[tn] = struct{}{}
+	t.wg.Add(1)
+	return true
+}
+
+func (t *tunnels) remove(tn *tunnel) {
+	t.mu.Lock()
+	delete(t.open, tn)
+	t.mu.Unlock()
+	t.wg.Done()
+}
+
+// shutdown waits for tunnels to end until ctx is done, then cuts them.
+func (t *tunnels) shutdown(ctx context.Context) {
+	t.mu.Lock()
+	t.close = true
+	t.mu.Unlock()
+	done := make(chan struct{})
+	go func() { t.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	t.mu.Lock()
+	for tn := range t.open {
+		tn.client.Close()
+		tn.member.Close()
+	}
+	t.mu.Unlock()
+	<-done
+}
+
+// Len returns how many tunnels are open.
+func (t *tunnels) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.open)
+}
+
+// tunnel forwards an upgrade request to m and, on 101, joins the
+// connections.
+func (p *Proxy) tunnel(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Member, rq *request) {
+	req := &ctx.Request
+	upgrade := append([]byte(nil), req.Header.Peek(fasthttp.HeaderUpgrade)...)
+	prepareRequest(ctx, rq)
+	req.Header.SetBytesV(fasthttp.HeaderUpgrade, upgrade)
+	req.Header.Set(fasthttp.HeaderConnection, "Upgrade")
+	rq.target = append(rq.target[:0], req.Header.RequestURI()...)
+	setTarget(req, rt, m, rq)
+	setRouteChanged(req, m, rq)
+	if !m.st.acquire(m.max, m.maxQueue, m.queueTO) {
+		p.refuse(ctx, rq, fasthttp.StatusServiceUnavailable, "member at its limit of concurrent requests")
+		return
+	}
+	m.st.sched.Elected.Add(1)
+	rq.tried = append(rq.tried, m)
+	rq.rec.Attempts = 1
+	start := time.Now()
+	conn, br, closeConn, xerr := ops.upgrade(m.st, req, &ctx.Response, m.connTO, m.timeout)
+	rq.rec.Upstream = time.Since(start)
+	if xerr != nil {
+		m.st.requestDone()
+		p.memberFailed(b, m, xerr)
+		status, reason := errorStatus(xerr)
+		p.refuse(ctx, rq, status, reason)
+		return
+	}
+	resp := &ctx.Response
+	rq.rec.Member, rq.rec.Status = m, resp.StatusCode()
+	if resp.StatusCode() != fasthttp.StatusSwitchingProtocols {
+		// The member declined the upgrade: an ordinary response.
+		closeConn()
+		m.st.requestDone()
+		cleanResponse(ctx, rq)
+		return
+	}
+	head := resp.Header.AppendBytes(nil)
+	resp.Reset()
+	ctx.HijackSetNoResponse(true)
+	st := m.st
+	ctx.Hijack(func(client net.Conn) {
+		defer st.requestDone()
+		defer closeConn()
+		tn := &tunnel{client: client, member: conn}
+		if !p.tunnels.add(tn) {
+			return
+		}
+		defer p.tunnels.remove(tn)
+		_ = conn.SetDeadline(time.Time{})
+		if _, err := client.Write(head); err != nil {
+			return
+		}
+		join(client, conn, br)
+	})
+}
+
+// join copies both ways until one side ends, then closes both so that the
+// other copy ends too.
+func join(client, member net.Conn, memberBuf *bufio.Reader) {
+	done := make(chan struct{}, 2)
+	go func() {
+		io.Copy(member, client)
+		closeWrite(member)
+		done <- struct{}{}
+	}()
+	go func() {
+		io.Copy(client, memberBuf)
+		closeWrite(client)
+		done <- struct{}{}
+	}()
+	<-done
+	// Give the other direction a moment to finish a clean close.
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+	}
+	client.Close()
+	member.Close()
+	<-done
+}
+
+func closeWrite(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	} else {
+		c.Close()
+	}
+}
+
+// upgrade sends an upgrade request on a connection of its own and reads
+// the response head; on 101 the connection is handed over to the caller.
+func (o connOps[C]) upgrade(st *memberState, req *fasthttp.Request, resp *fasthttp.Response, connTO, timeout time.Duration) (net.Conn, *bufio.Reader, func(), *exchangeError) {
+	hc := st.hc
+	cc, err := o.acquire(hc, connTO, true)
+	if err != nil {
+		return nil, nil, nil, &exchangeError{errDial, err}
+	}
+	conn := cc.Conn()
+	closeConn := func() { o.close(hc, cc) }
+	if timeout > 0 {
+		_ = conn.SetDeadline(time.Now().Add(timeout))
+	}
+	bw := bufio.NewWriter(conn)
+	if err = req.Write(bw); err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		closeConn()
+		return nil, nil, nil, classifyIO(err, errTimeout)
+	}
+	br := bufio.NewReader(conn)
+	resp.Reset()
+	if err = readHeader(resp, br); err != nil {
+		closeConn()
+		return nil, nil, nil, classifyIO(err, errTimeout)
+	}
+	if resp.StatusCode() != fasthttp.StatusSwitchingProtocols && !noBody(resp.StatusCode()) {
+		if err = resp.ReadBody(br, 0); err != nil {
+			closeConn()
+			return nil, nil, nil, classifyIO(err, errBadResp)
+		}
+	}
+	return conn, br, closeConn, nil
+}
