@@ -63,7 +63,7 @@ func newStates() *states {
 	return &states{members: map[string]*memberState{}, balancers: map[string]*balancerState{}}
 }
 
-func memberKey(balancer, url string) string { return balancer + "\x00" + url }
+func memberKey(balancer, url string) string { return balancer + " " + url }
 
 func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Limits) *memberState {
 	k := memberKey(b.Name, m.URL)
