@@ -28,6 +28,7 @@ type Balancer struct {
 	timeout    time.Duration
 	retryBuf   int64
 	lifetime   time.Duration
+	sync       SessionSync
 
 	st *balancerState
 }

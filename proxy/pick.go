@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"time"
+
 	"github.com/valyala/fasthttp"
 )
 
@@ -26,7 +28,7 @@ func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *M
 	switch b.mode {
 	case "learn":
 		rq.sid = value
-		if r, found := b.st.learned.Get(value); found {
+		if r, found := b.learnedRoute(value); found {
 			route = []byte(r)
 		}
 	default:
@@ -38,7 +40,7 @@ func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *M
 	// even when its old member is back, until a member re-issues the
 	// cookie with its own route.
 	if len(rq.sid) > 0 {
-		if moved, found := b.st.moved.Get(rq.sid); found {
+		if moved, found := b.st.moved.Get(rq.sid, time.Now()); found {
 			if moved == string(route) {
 				b.st.moved.Delete(rq.sid)
 			} else if m := b.byRoute[moved]; m != nil && m.Usable() {
@@ -130,4 +132,22 @@ func (b *Balancer) next(rq *request) *Member {
 		}
 	}
 	return b.balance(rq)
+}
+
+// learnedRoute looks a session id up in the learned table, asking the other
+// replicas (within the store's budget) on a local miss.
+func (b *Balancer) learnedRoute(sid []byte) (string, bool) {
+	now := time.Now()
+	if r, ok := b.st.learned.Get(sid, now); ok {
+		return r, true
+	}
+	if b.sync == nil {
+		return "", false
+	}
+	key := string(sid)
+	r, ok := b.sync.GetSession(b.Name, TableLearned, key)
+	if ok {
+		b.st.learned.PutUntil(key, r, now.Add(b.lifetime))
+	}
+	return r, ok
 }

@@ -34,11 +34,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Observer sees every finished request; nil for none.
 	Observer Observer
+	// Sync shares sticky tables with other replicas; nil for none.
+	Sync SessionSync
 }
 
 // New builds a Proxy serving cfg.
 func New(cfg *config.Config, o Options) (*Proxy, error) {
 	p := &Proxy{states: newStates(), log: o.Logger, observer: o.Observer}
+	p.states.sync = o.Sync
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}

@@ -54,6 +54,7 @@ func (s *Snapshot) match(path []byte) *route {
 // states owns the long-lived per-member and per-balancer state, keyed by
 // identity, so snapshots built from successive configurations share it.
 type states struct {
+	sync      SessionSync // nil without a shared store
 	mu        sync.Mutex
 	members   map[string]*memberState
 	balancers map[string]*balancerState
@@ -152,6 +153,7 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 			timeout:    bc.Timeout.D(),
 			retryBuf:   int64(bc.RetryBuffer),
 			lifetime:   bc.SessionLifetime.D(),
+			sync:       s.sync,
 			st:         bst,
 		}
 		for _, code := range bc.FailOnStatus {

@@ -25,13 +25,21 @@ func (b *Balancer) afterResponse(ctx *fasthttp.RequestCtx, m *Member, rq *reques
 				if deleted {
 					b.st.learned.Delete(val)
 				} else if r, found := b.st.learned.Get(val, now); !found || r != m.Route {
-					b.st.learned.Put(string(val), m.Route, now)
+					sid := string(val)
+					b.st.learned.Put(sid, m.Route, now)
+					if b.sync != nil {
+						b.sync.PutSession(b.Name, TableLearned, sid, m.Route, now.Add(b.lifetime))
+					}
 				}
 			}
 		}
 	default:
 		if len(rq.sid) > 0 && rq.rec.Sticky == StickyChanged && b.hasRoute(rq.rec.Route) && !b.reissued(ctx, m) {
-			b.st.moved.Put(string(rq.sid), m.Route, now)
+			sid := string(rq.sid)
+			b.st.moved.Put(sid, m.Route, now)
+			if b.sync != nil {
+				b.sync.PutSession(b.Name, TableMoved, sid, m.Route, now.Add(b.lifetime))
+			}
 		}
 	}
 	if len(rq.sid) > 0 {

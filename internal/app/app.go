@@ -13,6 +13,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"balancer/cluster"
 	"balancer/config"
 	"balancer/proxy"
 )
@@ -23,6 +24,13 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is shown on the manager page and in build info.
 	Version string
+	// Demo, when set, lets the manager page stop and start app nodes.
+	Demo DemoControl
+}
+
+// DemoControl stops and starts the demo's app nodes.
+type DemoControl interface {
+	SetNodeRunning(route string, running bool) error
 }
 
 // App is a running balancer.
@@ -32,8 +40,12 @@ type App struct {
 	proxy   *proxy.Proxy
 	started time.Time
 
-	mu  sync.Mutex
-	cfg *config.Config // the file's configuration (without manager edits)
+	mu      sync.Mutex
+	cfg     *config.Config // the file's configuration (without manager edits)
+	running *config.Config // cfg with the manager edits applied
+	edits   []config.Edit  // the manager edits in force
+	store   *cluster.Store // nil without store.redis
+	metrics *metrics
 
 	lns      []net.Listener
 	certs    certs
@@ -51,12 +63,18 @@ func Start(cfg *config.Config, o Options) (*App, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{log: o.Logger, opts: o, cfg: cfg, started: time.Now(), redirect: map[string]bool{}}
-	p, err := proxy.New(cfg, proxy.Options{Logger: o.Logger})
+	a := &App{log: o.Logger, opts: o, cfg: cfg, running: cfg, started: time.Now(), redirect: map[string]bool{}}
+	po := proxy.Options{Logger: o.Logger}
+	if cfg.Store.Redis != nil {
+		a.store = cluster.New(cluster.Options{Redis: cfg.Store.Redis, Cluster: cfg.Store.Cluster, Logger: o.Logger})
+		po.Sync = a.store
+	}
+	p, err := proxy.New(cfg, po)
 	if err != nil {
 		return nil, err
 	}
 	a.proxy = p
+	a.metrics = newMetrics(a)
 	if err := a.listen(cfg); err != nil {
 		a.closeListeners()
 		return nil, err
@@ -78,6 +96,9 @@ func Start(cfg *config.Config, o Options) (*App, error) {
 			}
 		}(ln)
 		a.log.Info("listening", "addr", ln.Addr().String())
+	}
+	if a.store != nil {
+		a.store.Start(a)
 	}
 	return a, nil
 }
@@ -111,20 +132,28 @@ func (a *App) closeListeners() {
 // reported and the running configuration stays.
 func (a *App) Reload() error {
 	file := a.Config().File
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	cfg, err := config.Load(file)
+	var running *config.Config
+	var edits []config.Edit
+	if err == nil {
+		edits = keptEdits(a.cfg, cfg, a.edits)
+		running, err = config.WithEdits(cfg, edits)
+	}
 	if err == nil {
 		err = a.reloadCerts(cfg)
 	}
 	if err == nil {
-		err = a.proxy.Apply(cfg)
+		err = a.proxy.Apply(running)
 	}
 	if err != nil {
+		a.reloads(false)
 		a.log.Error("reload failed; the running configuration stays", "file", file, "error", err.Error())
 		return err
 	}
-	a.mu.Lock()
-	a.cfg = cfg
-	a.mu.Unlock()
+	a.cfg, a.running, a.edits = cfg, running, edits
+	a.reloads(true)
 	a.log.Info("configuration reloaded", "file", file)
 	return nil
 }
@@ -135,10 +164,14 @@ func (a *App) Stop(grace time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := a.proxy.Shutdown(ctx)
+	if a.store != nil {
+		a.store.Close()
+	}
 	if a.redirectSrv != nil {
 		_ = a.redirectSrv.ShutdownWithContext(ctx)
 	}
 	a.wg.Wait()
+	a.mgrStop()
 	_ = a.mgrSrv.Shutdown()
 	return err
 }

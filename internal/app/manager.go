@@ -1,29 +1,47 @@
 package app
 
 import (
+	"context"
 	"net"
 
 	"github.com/valyala/fasthttp"
+
+	managerui "balancer/manager-ui"
 )
 
-// startManager serves the manager listener.
+// startManager serves the balancer-manager, its API, /metrics and
+// /healthz on the manager listener.
 func (a *App) startManager() error {
 	cfg := a.Config()
+	var users []managerui.User
+	if cfg.Manager.Auth != nil {
+		users = cfg.Manager.Auth.Users
+	}
+	m, err := managerui.New(backend{a}, managerui.Options{
+		Path:     cfg.Manager.Path,
+		Users:    users,
+		ReadOnly: cfg.Manager.ReadOnly,
+		Gatherer: a.metrics.reg,
+		Pprof:    cfg.Manager.Pprof,
+		Logger:   a.log,
+	})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Manager.Listen)
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.mgrStop = cancel
+	go m.Run(ctx)
 	a.mgrLn = ln
 	a.mgrSrv = &fasthttp.Server{
-		Handler: func(ctx *fasthttp.RequestCtx) {
-			switch string(ctx.Path()) {
-			case "/healthz":
-				ctx.SetBodyString("ok\n")
-			default:
-				ctx.NotFound()
-			}
-		},
+		Handler:               m.Handler(),
+		Name:                  "balancer-manager",
 		NoDefaultServerHeader: true,
+		ReadTimeout:           cfg.Limits.ReadHeaderTimeout.D(),
+		IdleTimeout:           cfg.Limits.IdleTimeout.D(),
 	}
 	go a.mgrSrv.Serve(ln)
 	a.log.Info("manager listening", "addr", ln.Addr().String(), "path", cfg.Manager.Path)
