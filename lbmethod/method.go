@@ -33,8 +33,11 @@ type Member interface {
 	LBSet() int
 	// Standby reports the hot-standby flag.
 	Standby() bool
+	// Usable reports whether the member may serve requests at all: not
+	// disabled, stopped, in error or failed its health check. A draining
+	// member is usable.
+	Usable() bool
 	// Eligible reports whether the member may take a new, non-sticky
-	// request now: usable (not disabled, stopped, in error or failed its
-	// health check) and not draining nor full.
+	// request now: usable, and neither draining nor full.
 	Eligible() bool
 }

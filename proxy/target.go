@@ -63,7 +63,7 @@ func pathOf(t []byte) []byte {
 // with member http://h/app sends /shop/cart to /app/cart).
 func setTarget(req *fasthttp.Request, rt *route, m *Member, rq *request) {
 	if rt.path == "" && m.path == "" {
-		req.Header.SetRequestURIBytes(rq.target)
+		req.SetRequestURIBytes(rq.target)
 		return
 	}
 	rest := rq.target[len(rt.path):]
@@ -73,5 +73,5 @@ func setTarget(req *fasthttp.Request, rt *route, m *Member, rq *request) {
 	}
 	out = append(out, rest...)
 	rq.buf = out
-	req.Header.SetRequestURIBytes(out)
+	req.SetRequestURIBytes(out)
 }

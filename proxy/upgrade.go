@@ -158,13 +158,17 @@ func join(client, member net.Conn, memberBuf *bufio.Reader) {
 	}()
 	<-done
 	// Give the other direction a moment to finish a clean close.
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
 	select {
 	case <-done:
-	case <-time.After(2 * time.Second):
+		client.Close()
+		member.Close()
+	case <-t.C:
+		client.Close()
+		member.Close()
+		<-done
 	}
-	client.Close()
-	member.Close()
-	<-done
 }
 
 func closeWrite(c net.Conn) {

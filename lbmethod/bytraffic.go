@@ -1,0 +1,42 @@
+package lbmethod
+
+// ByTraffic is httpd's bytraffic: the candidate with the least traffic per
+// weight wins, traffic = transferred/factor + read/factor in integer
+// division (bytes to and from the member since start), first on ties.
+type ByTraffic struct {
+	lockedState
+	min int64
+}
+
+var _ Method = (*ByTraffic)(nil)
+
+// Name implements Method.
+func (*ByTraffic) Name() string { return "bytraffic" }
+
+// Choose implements Method.
+func (b *ByTraffic) Choose(ms []Member) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return choose(ms, b)
+}
+
+func (b *ByTraffic) better(ms []Member, cur, best int) bool {
+	m := ms[cur]
+	f := m.Factor()
+	s := m.Sched()
+	t := s.Transferred.Load()/f + s.Read.Load()/f
+	if best < 0 || t < b.min {
+		b.min = t
+		return true
+	}
+	return false
+}
+
+// Stick implements Method.
+func (b *ByTraffic) Stick(ms []Member, i int) { b.stick(ms, i) }
+
+// Reset implements Method.
+func (b *ByTraffic) Reset(ms []Member) { b.reset(ms) }
+
+// LBStatus implements Method.
+func (b *ByTraffic) LBStatus(ms []Member, i int) int64 { return b.lbstatus(ms, i) }

@@ -1,0 +1,128 @@
+package lbmethod
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Method chooses a member for a request that has no usable sticky member.
+// One Method value serves one balancer; it is safe for concurrent use.
+type Method interface {
+	// Name is the configured name, e.g. "byrequests".
+	Name() string
+	// Choose returns the index in ms of the chosen member, or -1 when no
+	// member is eligible (httpd's ap_proxy_balancer_get_best_worker).
+	Choose(ms []Member) int
+	// Stick records a sticky hit on ms[i]: every usable member's lbstatus
+	// grows by its factor and ms[i]'s shrinks by their sum, as httpd does
+	// for every method, so sticky traffic counts in later choices.
+	Stick(ms []Member, i int)
+	// Reset zeroes lbstatus (httpd's reset()).
+	Reset(ms []Member)
+	// LBStatus reads ms[i]'s lbstatus under the method's lock.
+	LBStatus(ms []Member, i int) int64
+}
+
+// New returns the method called name.
+func New(name string) (Method, error) {
+	switch name {
+	case "", "byrequests":
+		return &ByRequests{}, nil
+	case "bytraffic":
+		return &ByTraffic{}, nil
+	case "bybusyness":
+		return &ByBusyness{}, nil
+	}
+	return nil, fmt.Errorf("unknown lbmethod %q (want one of %v)", name, Names())
+}
+
+// Names lists the methods New knows.
+func Names() []string { return []string{"byrequests", "bytraffic", "bybusyness"} }
+
+// lockedState is the lock every method holds while it updates lbstatus
+// across members; no I/O happens under it.
+type lockedState struct {
+	mu sync.Mutex
+}
+
+func (l *lockedState) stick(ms []Member, i int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var total int64
+	for _, m := range ms {
+		if m.Usable() {
+			f := m.Factor()
+			m.Sched().LBStatus += f
+			total += f
+		}
+	}
+	ms[i].Sched().LBStatus -= total
+}
+
+func (l *lockedState) reset(ms []Member) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, m := range ms {
+		m.Sched().LBStatus = 0
+	}
+}
+
+func (l *lockedState) lbstatus(ms []Member, i int) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return ms[i].Sched().LBStatus
+}
+
+// isBest is one method's comparison (httpd's is_best callback): it sees
+// each candidate of the current pass in order and says whether it beats
+// the best so far (-1 when none yet).
+type isBest interface {
+	better(ms []Member, cur, best int) bool
+}
+
+// choose walks lbsets from the lowest, httpd's get_best_worker: within an
+// lbset the eligible normal members are candidates; when none of them was
+// chosen, the eligible hot-standby members of that lbset are. The first
+// lbset that yields a member wins. The caller holds the lock.
+func choose(ms []Member, cmp isBest) int {
+	cur, next := -1, -1
+	// Find the lowest lbset.
+	for _, m := range ms {
+		if s := m.LBSet(); cur < 0 || s < cur {
+			cur = s
+		}
+	}
+	for cur >= 0 {
+		best := -1
+		hasStandby := false
+		next = -1
+		for i, m := range ms {
+			s := m.LBSet()
+			if s != cur {
+				if s > cur && (next < 0 || s < next) {
+					next = s
+				}
+				continue
+			}
+			if m.Standby() {
+				hasStandby = true
+				continue
+			}
+			if m.Eligible() && cmp.better(ms, i, best) {
+				best = i
+			}
+		}
+		if best < 0 && hasStandby {
+			for i, m := range ms {
+				if m.LBSet() == cur && m.Standby() && m.Eligible() && cmp.better(ms, i, best) {
+					best = i
+				}
+			}
+		}
+		if best >= 0 {
+			return best
+		}
+		cur = next
+	}
+	return -1
+}
