@@ -20,7 +20,7 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+var yamlLine = regexp.MustCompile(`line (\d+)(?:, column \d+)?: (.*)`)
 
 // Parse is Load on bytes; file names the source in errors.
 func Parse(file string, data []byte) (*Config, error) {

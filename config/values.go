@@ -19,7 +19,7 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
 	if err != nil || v < 0 {
-		return fmt.Errorf("invalid duration %q (want e.g. \"5s\", \"250ms\")", n.Value)
+		return typeError(n, "invalid duration %q (want e.g. \"5s\", \"250ms\")", n.Value)
 	}
 	*d = Duration(v)
 	return nil
@@ -62,7 +62,7 @@ func ParseSize(s string) (Size, error) {
 func (s *Size) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseSize(n.Value)
 	if err != nil {
-		return err
+		return typeError(n, "%s", err.Error())
 	}
 	*s = v
 	return nil
@@ -117,11 +117,11 @@ func (r *StatusRanges) UnmarshalYAML(n *yaml.Node) error {
 			parts = append(parts, c.Value)
 		}
 	default:
-		return fmt.Errorf("want a status list such as \"200-399\" or [200, 204]")
+		return typeError(n, "want a status list such as \"200-399\" or [200, 204]")
 	}
 	v, err := ParseStatusRanges(strings.Join(parts, ","))
 	if err != nil {
-		return err
+		return typeError(n, "%s", err.Error())
 	}
 	*r = v
 	return nil
@@ -156,4 +156,10 @@ func (l *Listeners) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*l = Listeners{x}
 	return nil
+}
+
+// typeError reports a bad value with its line; yaml.v3 collects such
+// errors from every field instead of stopping at the first.
+func typeError(n *yaml.Node, format string, args ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, args...)}}
 }
