@@ -122,19 +122,22 @@ func (b *Balancer) applyDefaults(idx *index, path string) {
 		}
 	}
 	for i := range b.Members {
-		m := &b.Members[i]
-		if !idx.has(fmt.Sprintf("%s.members[%d].loadfactor", path, i)) {
-			m.LoadFactor = 1
-		}
-		if m.Timeout == 0 {
-			m.Timeout = Duration(DefaultTimeout)
-		}
-		if m.ConnectionTimeout == 0 {
-			m.ConnectionTimeout = m.Timeout
-		}
-		if m.QueueTimeout == 0 {
-			m.QueueTimeout = Duration(DefaultQueueTimeout)
-		}
+		b.Members[i].applyDefaults(idx.has(fmt.Sprintf("%s.members[%d].loadfactor", path, i)))
+	}
+}
+
+func (m *Member) applyDefaults(hasLoadFactor bool) {
+	if !hasLoadFactor {
+		m.LoadFactor = 1
+	}
+	if m.Timeout == 0 {
+		m.Timeout = Duration(DefaultTimeout)
+	}
+	if m.ConnectionTimeout == 0 {
+		m.ConnectionTimeout = m.Timeout
+	}
+	if m.QueueTimeout == 0 {
+		m.QueueTimeout = Duration(DefaultQueueTimeout)
 	}
 }
 

@@ -86,16 +86,13 @@ func (c *Config) apply(e Edit) error {
 	bp := fmt.Sprintf("balancers[%d]", bi)
 	if e.Add != nil {
 		m := *e.Add
-		if m.LoadFactor == 0 {
-			m.LoadFactor = 1
-		}
+		m.applyDefaults(m.LoadFactor != 0)
 		for _, x := range b.Members {
 			if x.URL == m.URL {
 				return fmt.Errorf("%s.members: member %q exists", bp, m.URL)
 			}
 		}
 		b.Members = append(b.Members, m)
-		b.applyDefaults(&index{lines: map[string]int{fmt.Sprintf("%s.members[%d].loadfactor", bp, len(b.Members)-1): 0}}, bp)
 		return nil
 	}
 	if e.Member == "" {
