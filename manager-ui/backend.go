@@ -23,6 +23,14 @@ type Backend interface {
 	Info() Info
 }
 
+// DemoControl is implemented by a Backend that runs the demo's app nodes
+// (balancer demo): with Info.Demo set, each member row gets Stop node and
+// Start node buttons.
+type DemoControl interface {
+	// SetNodeRunning stops or starts the app node serving route.
+	SetNodeRunning(route string, running bool) error
+}
+
 // Info describes the running balancer.
 type Info struct {
 	Version string    `json:"version"`
@@ -89,6 +97,10 @@ type Member struct {
 	// LastSession is when a sticky request last reached it (zero: never).
 	LastSession *time.Time `json:"lastsession,omitempty"`
 	Health      Health     `json:"health"`
+	// SafeToStop is computed by the manager, not the Backend: the member
+	// takes no new sessions (drain, disabled or stopped), no sticky
+	// session reached it within SessionsWindow and nothing is in flight.
+	SafeToStop bool `json:"safetostop"`
 }
 
 // Health is a member's active health-check state.

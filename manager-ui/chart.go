@@ -1,0 +1,84 @@
+package managerui
+
+import (
+	"math"
+	"strconv"
+)
+
+// The charts are drawn on the server as inline SVG so that they work
+// without JavaScript; html/template escapes every attribute, and colours
+// come from classes in the stylesheet because the CSP forbids inline
+// styles.
+
+// Sparkline geometry, in SVG user units (the stylesheet scales it).
+const (
+	sparkW = 150
+	sparkH = 32
+)
+
+// chart is one member's requests-per-second bars.
+type chart struct {
+	W, H  int
+	Bars  []bar
+	Label string // the accessible summary
+}
+
+// bar is one rectangle, coordinates already formatted.
+type bar struct{ X, Y, W, H string }
+
+// sparkline draws rates (oldest first) in slots of the full history, so
+// that a young sampler's bars start at the right edge and every member of
+// a balancer shares the same scale peak.
+func sparkline(rates []float64, slots int, peak float64) []bar {
+	if slots <= 0 || peak <= 0 {
+		return nil
+	}
+	w := float64(sparkW) / float64(slots)
+	gap := 0.0
+	if w >= 3 {
+		gap = 1
+	}
+	off := slots - len(rates)
+	var out []bar
+	for i, r := range rates {
+		if math.IsNaN(r) || r <= 0 {
+			continue
+		}
+		h := math.Max(1, r/peak*float64(sparkH-1))
+		out = append(out, bar{
+			X: num(float64(off+i) * w), Y: num(sparkH - h),
+			W: num(w - gap), H: num(h),
+		})
+	}
+	return out
+}
+
+// segment is one member's part of the balancer's traffic bar.
+type segment struct {
+	X, W  string
+	Color string
+	Title string
+}
+
+// spreadW is the width of the traffic-spread bar in SVG user units.
+const spreadW = 1000
+
+// spread lays shares (summing to 1 or 0) side by side over spreadW.
+func spread(shares []float64, colors, titles []string) []segment {
+	var out []segment
+	x := 0.0
+	for i, s := range shares {
+		if s <= 0 || math.IsNaN(s) {
+			continue
+		}
+		w := s * spreadW
+		out = append(out, segment{X: num(x), W: num(w), Color: colors[i], Title: titles[i]})
+		x += w
+	}
+	return out
+}
+
+// num formats an SVG coordinate with at most two decimals.
+func num(f float64) string {
+	return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
+}

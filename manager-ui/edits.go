@@ -1,0 +1,155 @@
+package managerui
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"balancer/config"
+)
+
+// MemberChange is the body of POST {path}/api/balancers/{b}/members/{route}:
+// the fields to change; absent fields stay as they are.
+type MemberChange struct {
+	LoadFactor *float64 `json:"loadfactor,omitempty"`
+	LBSet      *int     `json:"lbset,omitempty"`
+	// Status is the full new list of admin flags (disabled, stopped, drain,
+	// hot-standby, ignore-errors); runtime states (error, health-failed)
+	// are ignored so that a list read from GET can be sent back.
+	Status   *[]string `json:"status,omitempty"`
+	Redirect *string   `json:"redirect,omitempty"`
+	Route    *string   `json:"route,omitempty"`
+}
+
+// BalancerChange is the body of POST {path}/api/balancers/{b}.
+type BalancerChange struct {
+	LBMethod      *string `json:"lbmethod,omitempty"`
+	StickySession *string `json:"stickysession,omitempty"`
+	NoFailover    *bool   `json:"nofailover,omitempty"`
+	// Timeout is a Go duration ("5s"); "0s" or "" turns it off.
+	Timeout     *string `json:"timeout,omitempty"`
+	MaxAttempts *int    `json:"maxattempts,omitempty"`
+}
+
+// NewMember is the body of POST {path}/api/balancers/{b}/members.
+type NewMember struct {
+	URL        string   `json:"url"`
+	Route      string   `json:"route,omitempty"`
+	LoadFactor float64  `json:"loadfactor,omitempty"`
+	LBSet      int      `json:"lbset,omitempty"`
+	Status     []string `json:"status,omitempty"`
+	Redirect   string   `json:"redirect,omitempty"`
+}
+
+// memberEdits turns a change into config edits. Ranges and references are
+// the Backend's to check (one source of truth with the file's
+// validation); this only refuses what config would not understand.
+func memberEdits(b Balancer, mb Member, ch MemberChange) ([]config.Edit, error) {
+	var out []config.Edit
+	add := func(key string, v any) {
+		out = append(out, config.Edit{Balancer: b.Name, Member: mb.URL, Key: key, Value: v})
+	}
+	if ch.LoadFactor != nil {
+		add("loadfactor", *ch.LoadFactor)
+	}
+	if ch.LBSet != nil {
+		add("lbset", *ch.LBSet)
+	}
+	if ch.Route != nil {
+		add("route", orNil(strings.TrimSpace(*ch.Route)))
+	}
+	if ch.Redirect != nil {
+		add("redirect", orNil(strings.TrimSpace(*ch.Redirect)))
+	}
+	if ch.Status != nil {
+		st, err := statusList(*ch.Status)
+		if err != nil {
+			return nil, err
+		}
+		if len(st) == 0 {
+			add("status", nil)
+		} else {
+			add("status", st)
+		}
+	}
+	return out, nil
+}
+
+// balancerEdits turns a balancer change into config edits.
+func balancerEdits(b Balancer, ch BalancerChange) ([]config.Edit, error) {
+	var out []config.Edit
+	add := func(key string, v any) {
+		out = append(out, config.Edit{Balancer: b.Name, Key: key, Value: v})
+	}
+	if ch.LBMethod != nil {
+		if !slices.Contains(lbMethods, *ch.LBMethod) {
+			return nil, badForm("unknown lbmethod %q (want one of %s)", *ch.LBMethod, strings.Join(lbMethods, ", "))
+		}
+		add("lbmethod", *ch.LBMethod)
+	}
+	if ch.StickySession != nil {
+		add("stickysession", orNil(strings.TrimSpace(*ch.StickySession)))
+	}
+	if ch.NoFailover != nil {
+		add("nofailover", *ch.NoFailover)
+	}
+	if ch.Timeout != nil {
+		s := strings.TrimSpace(*ch.Timeout)
+		if s == "" {
+			s = "0s"
+		}
+		if d, err := time.ParseDuration(s); err != nil || d < 0 {
+			return nil, badForm("timeout %q is not a duration (want e.g. \"5s\", \"250ms\")", *ch.Timeout)
+		}
+		add("timeout", s)
+	}
+	if ch.MaxAttempts != nil {
+		add("maxattempts", *ch.MaxAttempts)
+	}
+	return out, nil
+}
+
+// addMemberEdits is the edit that adds nm to b.
+func addMemberEdits(b Balancer, nm NewMember) ([]config.Edit, error) {
+	if strings.TrimSpace(nm.URL) == "" {
+		return nil, badForm("a new member needs a URL")
+	}
+	st, err := statusList(nm.Status)
+	if err != nil {
+		return nil, err
+	}
+	return []config.Edit{config.AddMember(b.Name, config.Member{
+		URL: strings.TrimSpace(nm.URL), Route: strings.TrimSpace(nm.Route), LoadFactor: nm.LoadFactor,
+		LBSet: nm.LBSet, Status: st, Redirect: strings.TrimSpace(nm.Redirect),
+	})}, nil
+}
+
+// statusList checks flag names, drops runtime states and duplicates, and
+// orders the flags as the page does.
+func statusList(in []string) ([]string, error) {
+	var out []string
+	for _, s := range in {
+		s = strings.ToLower(strings.TrimSpace(s))
+		switch {
+		case s == "error" || s == "health-failed":
+			continue
+		case !slices.Contains(adminFlags, s):
+			return nil, badForm("unknown status %q (want any of %s)", s, strings.Join(adminFlags, ", "))
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int {
+		return slices.Index(adminFlags, a) - slices.Index(adminFlags, b)
+	})
+	return out, nil
+}
+
+// orNil turns "" into nil, which removes the key.
+func orNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

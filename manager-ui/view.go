@@ -1,0 +1,218 @@
+package managerui
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AdminFlags are the status flags an operator sets, in the page's order.
+var adminFlags = []string{"disabled", "stopped", "drain", "hot-standby", "ignore-errors"}
+
+// lbMethods are the choices of the balancer form.
+var lbMethods = []string{"byrequests", "bytraffic", "bybusyness"}
+
+// flagInfo explains each status flag on the page.
+var flagInfo = map[string]struct{ class, title string }{
+	"disabled":      {"off", "Disabled: takes no new sessions; sticky requests still reach it"},
+	"stopped":       {"bad", "Stopped: takes no requests at all"},
+	"drain":         {"warn", "Draining: only requests of sessions already on it"},
+	"hot-standby":   {"info", "Hot standby: used only when no other member of its set is usable"},
+	"ignore-errors": {"info", "Ignore errors: always considered usable"},
+	"error":         {"bad", "In error: skipped until its retry time"},
+	"health-failed": {"bad", "Failed its health check"},
+}
+
+// pageView is what the page template renders.
+type pageView struct {
+	Base      string // the path the assets and the API hang under
+	Page      string // the page's URL path
+	Nonce     string
+	Info      Info
+	Uptime    string
+	User      string
+	CanEdit   bool
+	ReadOnly  string // why edits are off, when they are
+	Demo      bool
+	Flash     string
+	Error     string
+	Window    string // the span the charts cover
+	LBMethods []string
+	Flags     []string
+	Balancers []balancerView
+}
+
+// balancerView is one balancer on the page.
+type balancerView struct {
+	Balancer
+	ID      string
+	Shape   string // changes when members are added or removed
+	Elected int64
+	Rate    float64
+	Basis   string // what the spread bar shows
+	Spread  []segment
+	Members []memberView
+}
+
+// memberView is one member row.
+type memberView struct {
+	Member
+	ID         string
+	Color      string
+	Tone       string // row colour: ok, warn, bad, off
+	Badges     []badge
+	Share      float64
+	Rate       float64
+	Chart      chart
+	Draining   bool
+	SafeToStop bool
+	Others     []string // the other routes, for the redirect choice
+}
+
+// badge is one status label.
+type badge struct{ Text, Class, Title string }
+
+// colors is the number of member colour classes in the stylesheet.
+const colors = 8
+
+// buildView assembles the page for bs.
+func (m *Manager) buildView(bs []Balancer, now time.Time) []balancerView {
+	every := m.sampler.Every()
+	slots := m.sampler.History()
+	k := max(1, int(30*time.Second/every)) // the "now" rate averages ~30s
+	out := make([]balancerView, 0, len(bs))
+	for bi, b := range bs {
+		bv := balancerView{Balancer: b, ID: "b" + strconv.Itoa(bi)}
+		urls := make([]string, 0, len(b.Members))
+		routes := make([]string, 0, len(b.Members))
+		rates := make([][]float64, len(b.Members))
+		peak := 0.0
+		for i, mb := range b.Members {
+			urls = append(urls, mb.URL)
+			if mb.Route != "" {
+				routes = append(routes, mb.Route)
+			}
+			bv.Elected += mb.Elected
+			rates[i] = m.sampler.Rates(b.Name, mb.URL)
+			for _, r := range rates[i] {
+				if !math.IsNaN(r) {
+					peak = max(peak, r)
+				}
+			}
+		}
+		bv.Shape = strings.Join(urls, " ")
+		shares, recentShares := make([]float64, len(b.Members)), make([]float64, len(b.Members))
+		cls, titles := make([]string, len(b.Members)), make([]string, len(b.Members))
+		for i, mb := range b.Members {
+			mv := memberView{Member: mb, ID: bv.ID + "-m" + strconv.Itoa(i), Color: "c" + strconv.Itoa(i%colors)}
+			mv.Rate, _ = recent(rates[i], k)
+			bv.Rate += mv.Rate
+			if bv.Elected > 0 {
+				mv.Share = float64(mb.Elected) / float64(bv.Elected)
+			}
+			shares[i], recentShares[i] = mv.Share, mv.Rate
+			mv.Chart = chart{W: sparkW, H: sparkH, Bars: sparkline(rates[i], slots, peak)}
+			mv.Chart.Label = chartLabel(mb, mv.Rate, rates[i], m.window())
+			mv.Badges, mv.Tone = badges(mb)
+			mv.Draining = slices.Contains(mb.Status, "drain")
+			mv.SafeToStop = SafeToStop(mb)
+			for _, r := range routes {
+				if r != mb.Route {
+					mv.Others = append(mv.Others, r)
+				}
+			}
+			if mb.Redirect != "" && !slices.Contains(mv.Others, mb.Redirect) {
+				mv.Others = append(mv.Others, mb.Redirect)
+			}
+			cls[i] = mv.Color
+			titles[i] = memberName(mb)
+			bv.Members = append(bv.Members, mv)
+		}
+		if bv.Rate > 0 {
+			bv.Basis = "now (last 30 seconds)"
+			for i := range recentShares {
+				recentShares[i] /= bv.Rate
+				titles[i] += ": " + percent(recentShares[i]) + " of requests now"
+			}
+			bv.Spread = spread(recentShares, cls, titles)
+		} else if bv.Elected > 0 {
+			bv.Basis = "since start (no traffic in the last 30 seconds)"
+			for i := range shares {
+				titles[i] += ": " + percent(shares[i]) + " of requests since start"
+			}
+			bv.Spread = spread(shares, cls, titles)
+		}
+		out = append(out, bv)
+	}
+	return out
+}
+
+// window is the span the charts cover.
+func (m *Manager) window() string {
+	return humanDuration(m.sampler.Every() * time.Duration(m.sampler.History()))
+}
+
+// memberName is the route, or the URL for a member without one.
+func memberName(mb Member) string {
+	if mb.Route != "" {
+		return mb.Route
+	}
+	return mb.URL
+}
+
+// chartLabel describes a sparkline for screen readers and the tooltip.
+func chartLabel(mb Member, now float64, rates []float64, window string) string {
+	peak := 0.0
+	for _, r := range rates {
+		if !math.IsNaN(r) {
+			peak = max(peak, r)
+		}
+	}
+	if len(rates) == 0 {
+		return "Requests per second of " + memberName(mb) + ": not sampled yet"
+	}
+	return "Requests per second of " + memberName(mb) + " over the last " + window +
+		": " + humanRate(now) + " now, peak " + humanRate(peak)
+}
+
+// badges lists a member's status labels and the row's tone.
+func badges(mb Member) ([]badge, string) {
+	var out []badge
+	tone := "ok"
+	rank := map[string]int{"ok": 0, "info": 1, "warn": 2, "off": 3, "bad": 4}
+	for _, f := range mb.Status {
+		fi, ok := flagInfo[f]
+		if !ok {
+			fi.class, fi.title = "info", f
+		}
+		out = append(out, badge{Text: f, Class: fi.class, Title: fi.title})
+		if rank[fi.class] > rank[tone] {
+			tone = fi.class
+		}
+	}
+	if mb.Health.State == "failed" && !slices.Contains(mb.Status, "health-failed") {
+		out = append(out, badge{Text: "health-failed", Class: "bad", Title: flagInfo["health-failed"].title})
+		tone = "bad"
+	}
+	if mb.Usable && len(out) == 0 {
+		out = append(out, badge{Text: "ok", Class: "ok", Title: "Usable: takes new sessions"})
+	}
+	if !mb.Usable && tone == "ok" {
+		tone = "off"
+	}
+	if tone == "info" {
+		tone = "ok"
+	}
+	return out, tone
+}
+
+// SafeToStop reports whether a member may be stopped without cutting off
+// anyone: it is draining (or already refuses new sessions), no sticky
+// session reached it within the sessions window, and nothing is in flight.
+func SafeToStop(mb Member) bool {
+	out := slices.Contains(mb.Status, "drain") || slices.Contains(mb.Status, "disabled") ||
+		slices.Contains(mb.Status, "stopped")
+	return out && mb.Sessions == 0 && mb.Busy == 0
+}
