@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http/httputil"
 	"sync"
 	"time"
 
@@ -100,7 +101,8 @@ type memberConn[C interface {
 	cc      C
 	cnt     countingConn
 	br      *bufio.Reader
-	body    io.Reader // fasthttp's body reader while streaming
+	body    io.Reader // chunked decoder while streaming a chunked body
+	left    int64     // bytes left of a Content-Length body; -1: until body ends
 	timeout time.Duration
 	eof     bool
 	keep    bool // the member allows reuse
@@ -122,7 +124,32 @@ func (mc *memberConn[C]) Read(p []byte) (int, error) {
 	if mc.timeout > 0 {
 		_ = mc.cnt.Conn.SetReadDeadline(time.Now().Add(mc.timeout))
 	}
-	n, err := mc.body.Read(p)
+	var n int
+	var err error
+	switch {
+	case mc.body != nil:
+		n, err = mc.body.Read(p)
+		if err == io.EOF && !mc.eof {
+			// The chunked reader stops after the last chunk: consume the
+			// trailer section so the connection can be reused.
+			mc.keep = mc.keep && skipTrailer(mc.br)
+		}
+	case mc.left >= 0:
+		if mc.left == 0 {
+			mc.eof = true
+			return 0, io.EOF
+		}
+		if int64(len(p)) > mc.left {
+			p = p[:mc.left]
+		}
+		n, err = mc.br.Read(p)
+		mc.left -= int64(n)
+		if err == io.EOF && mc.left > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+	default: // identity body: until the member closes
+		n, err = mc.br.Read(p)
+	}
 	if err == io.EOF {
 		mc.eof = true
 	}
@@ -248,12 +275,16 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 		}
 		// Large or chunked body: stream it; the connection is released when
 		// the server has written it (or failed to) and closes the stream.
-		resp.StreamBody = true
-		if err = resp.ReadBody(mc.br, 0); err != nil {
-			mc.finish(false)
-			return false, classifyIO(err, errBadResp)
+		switch {
+		case cl >= 0:
+			mc.left = int64(cl)
+		case cl == -1:
+			mc.left = -1
+			mc.body = httputil.NewChunkedReader(mc.br)
+		default: // -2: identity, ends when the member closes
+			mc.left, mc.keep = -1, false
+			cl = -1
 		}
-		mc.body = resp.BodyStream()
 		mc.stream = true
 		resp.SetBodyStream(mc, cl)
 		return true, nil
@@ -305,4 +336,18 @@ func classifyIO(err error, timeoutKind errKind) *exchangeError {
 		return &exchangeError{errDropped, err}
 	}
 	return &exchangeError{errBadResp, err}
+}
+
+// skipTrailer reads trailer lines up to the empty line ending the message.
+func skipTrailer(br *bufio.Reader) bool {
+	for i := 0; i < 100; i++ {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return false
+		}
+		if len(line) <= 2 && (string(line) == "\r\n" || string(line) == "\n") {
+			return true
+		}
+	}
+	return false
 }

@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"sync"
@@ -55,6 +54,7 @@ type App struct {
 	redirectSrv  *fasthttp.Server
 	mgrLn        net.Listener
 	mgrSrv       *fasthttp.Server
+	mgrStop      context.CancelFunc
 	wg           sync.WaitGroup
 }
 

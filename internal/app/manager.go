@@ -6,6 +6,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"balancer/config"
 	managerui "balancer/manager-ui"
 )
 
@@ -13,7 +14,7 @@ import (
 // /healthz on the manager listener.
 func (a *App) startManager() error {
 	cfg := a.Config()
-	var users []managerui.User
+	var users []config.User
 	if cfg.Manager.Auth != nil {
 		users = cfg.Manager.Auth.Users
 	}
