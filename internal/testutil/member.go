@@ -119,3 +119,25 @@ func (m *Member) Reset() {
 func (m *Member) Close() {
 	m.srv.Close()
 }
+
+// StartMemberAt starts a member on a given address (to bring a closed
+// member back on its port).
+func StartMemberAt(t testing.TB, route, addr string) *Member {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	for i := 0; i < 100; i++ {
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Member{Route: route, Addr: addr, URL: "http://" + addr, ln: ln}
+	m.srv = &http.Server{Handler: m, ReadHeaderTimeout: 5 * time.Second}
+	go m.srv.Serve(ln)
+	t.Cleanup(m.Close)
+	return m
+}
