@@ -90,3 +90,6 @@ func (b *Balancer) allInError() bool {
 	}
 	return n > 0
 }
+
+// HealthCheck returns the balancer's active check settings, nil for none.
+func (b *Balancer) HealthCheck() *config.HealthCheck { return b.cfg.HealthCheck }

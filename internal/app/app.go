@@ -14,6 +14,7 @@ import (
 
 	"balancer/cluster"
 	"balancer/config"
+	"balancer/health"
 	"balancer/proxy"
 )
 
@@ -45,6 +46,7 @@ type App struct {
 	edits   []config.Edit  // the manager edits in force
 	store   *cluster.Store // nil without store.redis
 	metrics *metrics
+	health  *health.Checker
 
 	lns      []net.Listener
 	certs    certs
@@ -97,6 +99,7 @@ func Start(cfg *config.Config, o Options) (*App, error) {
 		}(ln)
 		a.log.Info("listening", "addr", ln.Addr().String())
 	}
+	a.startHealth()
 	if a.store != nil {
 		a.store.Start(a)
 	}
@@ -153,6 +156,7 @@ func (a *App) Reload() error {
 		return err
 	}
 	a.cfg, a.running, a.edits = cfg, running, edits
+	a.syncHealth(running)
 	a.reloads(true)
 	a.log.Info("configuration reloaded", "file", file)
 	return nil
@@ -164,6 +168,7 @@ func (a *App) Stop(grace time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := a.proxy.Shutdown(ctx)
+	a.health.Stop()
 	if a.store != nil {
 		a.store.Close()
 	}

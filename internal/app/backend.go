@@ -47,7 +47,7 @@ func (b backend) Balancers() []managerui.Balancer {
 				Status: m.Flags, Usable: m.Usable, Elected: m.Elected, Busy: m.Busy,
 				Transferred: m.Transferred, Read: m.Read, Errors: m.Errors, LBStatus: m.LBStatus,
 				LastError: m.LastError, Sessions: m.Sessions, SessionsWindow: m.SessionsWindow.String(),
-				Health: health(bc, m.Health),
+				Health: memberHealth(bc, m.Health),
 			}
 			if !m.ErrorUntil.IsZero() {
 				t := m.ErrorUntil
@@ -60,7 +60,7 @@ func (b backend) Balancers() []managerui.Balancer {
 	return out
 }
 
-func health(bc *config.Balancer, h *proxy.HealthStatus) managerui.Health {
+func memberHealth(bc *config.Balancer, h *proxy.HealthStatus) managerui.Health {
 	if bc.HealthCheck == nil {
 		return managerui.Health{State: "unchecked"}
 	}

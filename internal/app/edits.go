@@ -29,6 +29,7 @@ func (a *App) Edit(edits []config.Edit) error {
 	}
 	a.edits = next
 	a.running = cfg
+	a.syncHealth(cfg)
 	a.log.Info("manager edit applied", "edits", describe(edits))
 	if a.cfg.Manager.Persist && a.cfg.File != "" {
 		if err := a.persist(edits); err != nil {
@@ -71,6 +72,7 @@ func (a *App) Overlay(edits []config.Edit) {
 	}
 	added := newEdits(a.edits, edits)
 	a.edits, a.running = edits, cfg
+	a.syncHealth(cfg)
 	a.log.Info("shared edits applied", "edits", len(edits))
 	if a.cfg.Manager.Persist && a.cfg.File != "" && len(added) > 0 {
 		_ = a.persist(added)
