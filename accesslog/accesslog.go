@@ -131,7 +131,12 @@ func balancerName(r *proxy.Record) string {
 	return r.Balancer.Name
 }
 
+// bodySize is the response body's size, or -1 for a stream of unknown
+// length (chunked).
 func bodySize(ctx *fasthttp.RequestCtx) int {
+	if !ctx.Response.IsBodyStream() {
+		return len(ctx.Response.Body())
+	}
 	return ctx.Response.Header.ContentLength()
 }
 

@@ -38,11 +38,16 @@ func runBalancer(args []string, stderr io.Writer) int {
 		return 1
 	}
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
 	for sig := range sigs {
-		if sig == syscall.SIGHUP {
+		switch sig {
+		case syscall.SIGHUP:
+			a.ReopenLogs()
 			_ = a.Reload()
+			continue
+		case syscall.SIGUSR1:
+			a.ReopenLogs()
 			continue
 		}
 		grace := a.Config().GraceTime.D()

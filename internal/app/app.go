@@ -12,6 +12,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"balancer/accesslog"
 	"balancer/cluster"
 	"balancer/config"
 	"balancer/health"
@@ -47,6 +48,7 @@ type App struct {
 	store   *cluster.Store // nil without store.redis
 	metrics *metrics
 	health  *health.Checker
+	access  *accesslog.Log
 
 	lns      []net.Listener
 	certs    certs
@@ -67,6 +69,14 @@ func Start(cfg *config.Config, o Options) (*App, error) {
 	}
 	a := &App{log: o.Logger, opts: o, cfg: cfg, running: cfg, started: time.Now(), redirect: map[string]bool{}}
 	po := proxy.Options{Logger: o.Logger}
+	if cfg.AccessLog.Path != "" {
+		l, err := accesslog.Open(cfg.AccessLog.Path, cfg.AccessLog.Format)
+		if err != nil {
+			return nil, err
+		}
+		a.access = l
+		po.Observer = observer{l}
+	}
 	if cfg.Store.Redis != nil {
 		a.store = cluster.New(cluster.Options{Redis: cfg.Store.Redis, Cluster: cfg.Store.Cluster, Logger: o.Logger})
 		po.Sync = a.store
@@ -169,6 +179,9 @@ func (a *App) Stop(grace time.Duration) error {
 	defer cancel()
 	err := a.proxy.Shutdown(ctx)
 	a.health.Stop()
+	if a.access != nil {
+		a.access.Close()
+	}
 	if a.store != nil {
 		a.store.Close()
 	}

@@ -3,7 +3,6 @@ package app
 import (
 	"crypto/tls"
 	"fmt"
-	"net"
 	"sync/atomic"
 
 	"balancer/config"
@@ -40,7 +39,7 @@ func tlsConfig(cur *atomic.Pointer[tls.Certificate]) *tls.Config {
 func (a *App) listen(cfg *config.Config) error {
 	a.certs = certs{byAddr: map[string]*atomic.Pointer[tls.Certificate]{}}
 	for _, l := range cfg.Listen {
-		ln, err := net.Listen("tcp", l.Addr)
+		ln, err := listenTCP(l.Addr)
 		if err != nil {
 			return fmt.Errorf("listen %s: %w", l.Addr, err)
 		}

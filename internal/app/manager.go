@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"net"
 
 	"github.com/valyala/fasthttp"
 
@@ -29,7 +28,7 @@ func (a *App) startManager() error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Manager.Listen)
+	ln, err := listenTCP(cfg.Manager.Listen)
 	if err != nil {
 		return err
 	}
