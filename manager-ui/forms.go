@@ -68,7 +68,10 @@ func (m *Manager) serveForm(ctx *fasthttp.RequestCtx, who principal) {
 		m.renderPage(ctx, who, status, "", err.Error())
 		return
 	}
-	ctx.Redirect(m.pagePath()+"?applied="+kind, fasthttp.StatusSeeOther)
+	// A relative Location: the manager may sit behind a proxy that knows
+	// its public name better than the Host header does.
+	ctx.Response.Header.Set("Location", m.pagePath()+"?applied="+kind)
+	ctx.SetStatusCode(fasthttp.StatusSeeOther)
 }
 
 // formEdit performs the form's action; kind names the confirmation.

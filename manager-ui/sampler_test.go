@@ -1,0 +1,103 @@
+package managerui
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+)
+
+// reading is one member's counter at one sample.
+func reading(elected map[string]int64) []Balancer {
+	b := Balancer{Name: "shop"}
+	for _, url := range []string{node1, node2, node3} {
+		if n, ok := elected[url]; ok {
+			b.Members = append(b.Members, Member{URL: url, Elected: n})
+		}
+	}
+	return []Balancer{b}
+}
+
+func TestSamplerRates(t *testing.T) {
+	s := NewSampler(newTestBackend(t), 5*time.Second, 3)
+	t0 := time.Unix(1000, 0)
+	if got := s.Rates("shop", node1); got != nil {
+		t.Fatalf("rates before two samples: %v", got)
+	}
+	steps := []map[string]int64{
+		{node1: 0, node2: 100},
+		{node1: 10, node2: 100},
+		{node1: 60, node2: 90, node3: 5}, // node2 went backwards (a restart)
+		{node1: 60, node2: 140, node3: 25},
+		{node1: 160, node2: 140, node3: 25},
+	}
+	for i, e := range steps {
+		s.Record(t0.Add(time.Duration(i)*5*time.Second), reading(e))
+	}
+	nan := math.NaN()
+	tests := []struct {
+		url  string
+		want []float64 // the last three intervals
+	}{
+		{node1, []float64{10, 0, 20}},
+		{node2, []float64{nan, 10, 0}},
+		{node3, []float64{nan, 4, 0}},
+		{"http://nowhere", []float64{nan, nan, nan}},
+	}
+	for _, tc := range tests {
+		got := s.Rates("shop", tc.url)
+		if len(got) != len(tc.want) {
+			t.Fatalf("%s: %v", tc.url, got)
+		}
+		for i := range got {
+			if !(got[i] == tc.want[i] || math.IsNaN(got[i]) && math.IsNaN(tc.want[i])) {
+				t.Errorf("%s: rates %v, want %v", tc.url, got, tc.want)
+				break
+			}
+		}
+	}
+	if avg, ok := recent(s.Rates("shop", node3), 2); !ok || avg != 2 {
+		t.Errorf("recent: %v %v", avg, ok)
+	}
+	if _, ok := recent(s.Rates("shop", "http://nowhere"), 3); ok {
+		t.Error("recent of nothing is ok")
+	}
+}
+
+// Run samples the Backend at once and stops with its context.
+func TestSamplerRun(t *testing.T) {
+	b := newTestBackend(t)
+	s := NewSampler(b, time.Hour, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	for s.samples() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+}
+
+func (s *Sampler) samples() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+func TestSparkline(t *testing.T) {
+	bars := sparkline([]float64{math.NaN(), 0, 5, 10}, 10, 10)
+	if len(bars) != 2 {
+		t.Fatalf("bars %v", bars)
+	}
+	// Four rates in ten slots: the last one sits at the right edge, full height.
+	last := bars[1]
+	if last.X != num(9*sparkW/10.0) || last.Y != "1" || last.H != "31" {
+		t.Errorf("last bar %+v", last)
+	}
+	if half := bars[0]; half.H != "15.5" {
+		t.Errorf("half bar %+v", half)
+	}
+	if sparkline([]float64{1}, 10, 0) != nil {
+		t.Error("bars without a peak")
+	}
+}
