@@ -207,7 +207,7 @@ func newClient(t testing.TB, base string) *client {
 		Jar: jar, Timeout: 10 * time.Second,
 		// Without keep-alive the server's shutdown finds no connection
 		// open and does not wait for one to go idle.
-		Transport: &http.Transport{DisableKeepAlives: true},
+		Transport:     &http.Transport{DisableKeepAlives: true},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 	return c
