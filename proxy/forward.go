@@ -26,6 +26,11 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 }
 
 func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, rq *request) {
+	if status, reason := checkRequest(ctx); status != 0 {
+		ctx.SetConnectionClose()
+		p.refuse(ctx, rq, status, reason)
+		return
+	}
 	target := ctx.Request.Header.RequestURI()
 	if reason := checkTarget(target); reason != "" {
 		p.refuse(ctx, rq, fasthttp.StatusBadRequest, reason)
@@ -52,7 +57,13 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, rq *request) {
 		return
 	}
 	rq.idempotent = isIdempotent(ctx)
-	rq.replayable = bufferBody(ctx, b.retryBuf)
+	replayable, err := bufferBody(ctx, rq, b.retryBuf)
+	if err != nil {
+		ctx.SetConnectionClose()
+		p.refuse(ctx, rq, fasthttp.StatusBadRequest, "malformed request body")
+		return
+	}
+	rq.replayable = replayable
 	prepareRequest(ctx, rq)
 	p.forward(ctx, rt, b, m, rq)
 }

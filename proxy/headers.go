@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"net/netip"
 
@@ -25,19 +26,45 @@ func isIdempotent(ctx *fasthttp.RequestCtx) bool {
 	return h.IsGet() || h.IsHead() || h.IsOptions() || h.IsPut() || h.IsDelete() || h.IsTrace()
 }
 
-// bufferBody reads a request body of known size up to limit into memory so
-// that it can be sent again on a retry; it reports whether it can be.
-func bufferBody(ctx *fasthttp.RequestCtx, limit int64) bool {
+// bufferBody reads a request body up to limit into memory, so that it can
+// be sent again on a retry and, for chunked bodies, so that broken chunk
+// framing is refused before anything reaches a member. It reports whether
+// the body can be replayed, or an error when the body is malformed.
+func bufferBody(ctx *fasthttp.RequestCtx, rq *request, limit int64) (bool, error) {
 	req := &ctx.Request
 	if !req.IsBodyStream() {
-		return true
+		return true, nil
 	}
 	cl := req.Header.ContentLength()
-	if cl < 0 || int64(cl) > limit {
-		return false
+	if cl >= 0 && int64(cl) > limit {
+		return false, nil
 	}
-	_ = req.Body() // reads the stream into the request's buffer
-	return !req.IsBodyStream()
+	if cl == -1 && limit <= 0 {
+		return false, nil
+	}
+	// Read at most limit+1 bytes: a chunked body larger than the buffer
+	// is streamed, and cannot be replayed.
+	buf := rq.body[:0]
+	stream := req.BodyStream()
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := stream.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			rq.body = buf
+			req.SetBodyRaw(buf)
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	// Too large to keep: send what was read, then the rest of the stream.
+	rq.body = buf
+	req.SetBodyStream(io.MultiReader(bytes.NewReader(buf), stream), cl)
+	return false, nil
 }
 
 // prepareRequest strips hop-by-hop headers and adds X-Forwarded-*, once

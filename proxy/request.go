@@ -15,8 +15,10 @@ type request struct {
 	buf  []byte // scratch for header values
 	// target is the client's request-target, kept while attempts rewrite it.
 	target []byte
-	views  []lbmethod.Member
-	tried  []*Member
+	// body holds a buffered request body (for retries).
+	body  []byte
+	views []lbmethod.Member
+	tried []*Member
 	// replayable: the request body can be sent again.
 	replayable bool
 	idempotent bool
@@ -30,6 +32,10 @@ func putRequest(rq *request) {
 	rq.rec = Record{}
 	rq.sid, rq.from = nil, ""
 	rq.buf = rq.buf[:0]
+	if cap(rq.body) > 1<<20 {
+		rq.body = nil // do not keep large buffers in the pool
+	}
+	rq.body = rq.body[:0]
 	clear(rq.views)
 	rq.views = rq.views[:0]
 	clear(rq.tried)
