@@ -57,7 +57,7 @@ balancers:
     stickysession: JSESSIONID
     healthcheck:
       uri: /health
-      interval: 30ms
+      interval: 100ms
       fails: 2
       passes: 2
     members:
@@ -102,7 +102,7 @@ func TestHealthCheckTakesMemberOutAndBack(t *testing.T) {
 // counters, and a broken file keeps the running configuration.
 func TestReloadUnderLoad(t *testing.T) {
 	m := []*testutil.Member{testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2")}
-	a, base, path := startApp(t, strings.Replace(twoMembers, "    healthcheck:\n      uri: /health\n      interval: 30ms\n      fails: 2\n      passes: 2\n", "", 1), m...)
+	a, base, path := startApp(t, strings.Replace(twoMembers, "    healthcheck:\n      uri: /health\n      interval: 100ms\n      fails: 2\n      passes: 2\n", "", 1), m...)
 	var failed, done atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -163,7 +163,7 @@ func TestReloadUnderLoad(t *testing.T) {
 // written into the file, and is still there after a reload.
 func TestEditPersistsAndSurvivesReload(t *testing.T) {
 	m := []*testutil.Member{testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2")}
-	yml := strings.Replace(twoMembers, "    healthcheck:\n      uri: /health\n      interval: 30ms\n      fails: 2\n      passes: 2\n", "", 1)
+	yml := strings.Replace(twoMembers, "    healthcheck:\n      uri: /health\n      interval: 100ms\n      fails: 2\n      passes: 2\n", "", 1)
 	a, base, path := startApp(t, "# operators' notes stay\n"+yml, m...)
 	a.mu.Lock()
 	a.cfg.Manager.Persist = true
