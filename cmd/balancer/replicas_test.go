@@ -80,16 +80,18 @@ func (r *replica) status(t *testing.T, route string) []string {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var bs []struct {
-		Members []struct {
-			Route  string
-			Status []string
+	var doc struct {
+		Balancers []struct {
+			Members []struct {
+				Route  string
+				Status []string
+			}
 		}
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&bs); err != nil {
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range bs[0].Members {
+	for _, m := range doc.Balancers[0].Members {
 		if m.Route == route {
 			return m.Status
 		}
@@ -199,14 +201,16 @@ func (r *replica) loadfactor(t *testing.T, route string) float64 {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var bs []struct {
-		Members []struct {
-			Route      string
-			LoadFactor float64
+	var doc struct {
+		Balancers []struct {
+			Members []struct {
+				Route      string
+				LoadFactor float64
+			}
 		}
 	}
-	json.NewDecoder(resp.Body).Decode(&bs)
-	for _, m := range bs[0].Members {
+	json.NewDecoder(resp.Body).Decode(&doc)
+	for _, m := range doc.Balancers[0].Members {
 		if m.Route == route {
 			return m.LoadFactor
 		}
