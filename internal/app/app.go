@@ -49,6 +49,8 @@ type App struct {
 	metrics *metrics
 	health  *health.Checker
 	access  *accesslog.Log
+	// stopWatch ends the file watcher.
+	stopWatch chan struct{}
 
 	lns      []net.Listener
 	certs    certs
@@ -110,6 +112,10 @@ func Start(cfg *config.Config, o Options) (*App, error) {
 		a.log.Info("listening", "addr", ln.Addr().String())
 	}
 	a.startHealth()
+	a.stopWatch = make(chan struct{})
+	if cfg.Watch && cfg.File != "" {
+		go a.watchFile(a.stopWatch)
+	}
 	if a.store != nil {
 		a.store.Start(a)
 	}
@@ -178,6 +184,7 @@ func (a *App) Stop(grace time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := a.proxy.Shutdown(ctx)
+	close(a.stopWatch)
 	a.health.Stop()
 	if a.access != nil {
 		a.access.Close()
