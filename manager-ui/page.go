@@ -33,6 +33,18 @@ func parseTemplates() (page, errPage *template.Template, err error) {
 			}
 			return "in " + humanDuration(d)
 		},
+		// span renders a Go duration string the Backend gives ("5m0s") as
+		// the page does ("5m"); anything else is shown as it is.
+		"span": func(s string) string {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return s
+			}
+			if d == 0 {
+				return "off"
+			}
+			return humanDuration(d)
+		},
 		"has":        func(list []string, s string) bool { return slices.Contains(list, s) },
 		"memberName": memberName,
 		"bal": func(p *pageView, b balancerView) balancerArgs {
