@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	managerui "balancer/manager-ui"
 	"balancer/internal/testutil"
+	managerui "balancer/manager-ui"
 )
 
 // apiCall sends a request to the real manager and decodes the JSON answer.
