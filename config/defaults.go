@@ -1,33 +1,50 @@
 package config
 
 import (
-	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
 	"time"
 )
 
-// Defaults applied to a loaded configuration.
+// Defaults applied to a loaded configuration. Each applies when the file
+// leaves the field out (or gives it null or zero, unless the field's doc
+// comment gives zero a meaning).
 const (
-	DefaultListen        = "127.0.0.1:8080"
-	DefaultManagerListen = "127.0.0.1:8081"
-	DefaultManagerPath   = "/balancer-manager"
-	DefaultCluster       = "default"
-	DefaultKeyPrefix     = "balancer:"
-	DefaultBudget        = 5 * time.Millisecond
-	DefaultLBMethod      = "byrequests"
-	DefaultSep           = "."
-	DefaultStickyMode    = "route"
-	DefaultStickyCookie  = "ROUTEID"
-	DefaultRetryBuffer   = 1 << 20
-	DefaultLifetime      = 30 * time.Minute
-	DefaultMaxSessions   = 100000
-	DefaultRetry         = 60 * time.Second
-	DefaultTimeout       = 60 * time.Second
-	DefaultQueueTimeout  = time.Second
-	DefaultGraceTime     = 30 * time.Second
+	DefaultListen                 = "127.0.0.1:8080"
+	DefaultManagerListen          = "127.0.0.1:8081"
+	DefaultManagerPath            = "/balancer-manager"
+	DefaultCluster                = "default"
+	DefaultKeyPrefix              = "balancer:"
+	DefaultBudget                 = 5 * time.Millisecond
+	DefaultLBMethod               = "byrequests"
+	DefaultSep                    = "."
+	DefaultStickyMode             = "route"
+	DefaultStickyCookie           = "ROUTEID"
+	DefaultRetryBuffer            = 1 << 20
+	DefaultLifetime               = 30 * time.Minute
+	DefaultMaxSessions            = 100000
+	DefaultCheckMethod            = "GET"
+	DefaultCheckURI               = "/"
+	DefaultCheckInterval          = 5 * time.Second
+	DefaultCheckTimeout           = 5 * time.Second
+	DefaultLoadFactor             = 1
+	DefaultRetry                  = 60 * time.Second
+	DefaultTimeout                = 60 * time.Second
+	DefaultQueueTimeout           = time.Second
+	DefaultMaxConns               = 10000
+	DefaultReadHeaderTimeout      = 10 * time.Second
+	DefaultIdleTimeout            = 60 * time.Second
+	DefaultMaxHeaderBytes         = 16 << 10
+	DefaultMaxResponseHeaderBytes = 16 << 10
+	DefaultGraceTime              = 30 * time.Second
+	DefaultAccessLogFormat        = "combined"
 )
 
-// applyDefaults fills every unset field with its default.
-func (c *Config) applyDefaults(idx *index) {
+// applyDefaults fills every unset field with its default; set reports
+// whether the file gives a field path a value, for the fields where an
+// explicit zero is not the same as leaving the field out.
+func (c *Config) applyDefaults(set func(path string) bool) {
 	if len(c.Listen) == 0 {
 		c.Listen = Listeners{{Addr: DefaultListen}}
 	}
@@ -53,30 +70,32 @@ func (c *Config) applyDefaults(idx *index) {
 		c.GraceTime = Duration(DefaultGraceTime)
 	}
 	if c.AccessLog.Format == "" {
-		c.AccessLog.Format = "combined"
+		c.AccessLog.Format = DefaultAccessLogFormat
 	}
 	l := &c.Limits
 	if l.MaxConns == 0 {
-		l.MaxConns = 10000
+		l.MaxConns = DefaultMaxConns
 	}
 	if l.ReadHeaderTimeout == 0 {
-		l.ReadHeaderTimeout = Duration(10 * time.Second)
+		l.ReadHeaderTimeout = Duration(DefaultReadHeaderTimeout)
 	}
 	if l.IdleTimeout == 0 {
-		l.IdleTimeout = Duration(60 * time.Second)
+		l.IdleTimeout = Duration(DefaultIdleTimeout)
 	}
 	if l.MaxHeaderBytes == 0 {
-		l.MaxHeaderBytes = 16 << 10
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if l.MaxResponseHeaderBytes == 0 {
-		l.MaxResponseHeaderBytes = 16 << 10
+		l.MaxResponseHeaderBytes = DefaultMaxResponseHeaderBytes
 	}
 	for i := range c.Balancers {
-		c.Balancers[i].applyDefaults(idx, fmt.Sprintf("balancers[%d]", i))
+		c.Balancers[i].applyDefaults(under(set, "balancers["+strconv.Itoa(i)+"]"))
 	}
 }
 
-func (b *Balancer) applyDefaults(idx *index, path string) {
+// applyDefaults fills the balancer's unset fields; set takes keys relative
+// to the balancer ("retrybuffer", "members[0].loadfactor").
+func (b *Balancer) applyDefaults(set func(key string) bool) {
 	if b.LBMethod == "" {
 		b.LBMethod = DefaultLBMethod
 	}
@@ -89,7 +108,7 @@ func (b *Balancer) applyDefaults(idx *index, path string) {
 	if b.StickyCookie == "" {
 		b.StickyCookie = DefaultStickyCookie
 	}
-	if b.RetryBuffer == 0 {
+	if b.RetryBuffer == 0 && !set("retrybuffer") {
 		b.RetryBuffer = DefaultRetryBuffer
 	}
 	if b.SessionLifetime == 0 {
@@ -99,36 +118,45 @@ func (b *Balancer) applyDefaults(idx *index, path string) {
 		b.MaxSessions = DefaultMaxSessions
 	}
 	if h := b.HealthCheck; h != nil {
-		if h.Method == "" {
-			h.Method = "GET"
-		}
-		if h.URI == "" {
-			h.URI = "/"
-		}
-		if h.Interval == 0 {
-			h.Interval = Duration(5 * time.Second)
-		}
-		if h.Timeout == 0 {
-			h.Timeout = Duration(min(h.Interval.D(), 5*time.Second))
-		}
-		if h.Passes == 0 {
-			h.Passes = 1
-		}
-		if h.Fails == 0 {
-			h.Fails = 1
-		}
-		if len(h.Expect) == 0 {
-			h.Expect = StatusRanges{{200, 399}}
-		}
+		h.applyDefaults(under(set, "healthcheck"))
 	}
 	for i := range b.Members {
-		b.Members[i].applyDefaults(idx.has(fmt.Sprintf("%s.members[%d].loadfactor", path, i)))
+		b.Members[i].applyDefaults(under(set, "members["+strconv.Itoa(i)+"]"))
 	}
 }
 
-func (m *Member) applyDefaults(hasLoadFactor bool) {
-	if !hasLoadFactor {
-		m.LoadFactor = 1
+// applyDefaults fills the check's unset fields. The method is upper-cased
+// here so that everything downstream compares one spelling.
+func (h *HealthCheck) applyDefaults(set func(key string) bool) {
+	h.Method = strings.ToUpper(h.Method)
+	if h.Method == "" {
+		h.Method = DefaultCheckMethod
+	}
+	if h.URI == "" {
+		h.URI = DefaultCheckURI
+	}
+	if h.Interval == 0 {
+		h.Interval = Duration(DefaultCheckInterval)
+	}
+	if h.Timeout == 0 {
+		h.Timeout = Duration(min(h.Interval.D(), DefaultCheckTimeout))
+	}
+	if h.Passes == 0 && !set("passes") {
+		h.Passes = 1
+	}
+	if h.Fails == 0 && !set("fails") {
+		h.Fails = 1
+	}
+	if len(h.Expect) == 0 {
+		h.Expect = StatusRanges{{200, 399}}
+	}
+}
+
+// applyDefaults fills the member's unset fields. Status flags are
+// lower-cased here so that everything downstream compares one spelling.
+func (m *Member) applyDefaults(set func(key string) bool) {
+	if m.LoadFactor == 0 && !set("loadfactor") {
+		m.LoadFactor = DefaultLoadFactor
 	}
 	if m.Timeout == 0 {
 		m.Timeout = Duration(DefaultTimeout)
@@ -139,10 +167,29 @@ func (m *Member) applyDefaults(hasLoadFactor bool) {
 	if m.QueueTimeout == 0 {
 		m.QueueTimeout = Duration(DefaultQueueTimeout)
 	}
+	for i, s := range m.Status {
+		m.Status[i] = strings.ToLower(s)
+	}
+}
+
+// under narrows set to the fields below prefix.
+func under(set func(string) bool, prefix string) func(string) bool {
+	return func(key string) bool { return set(prefix + "." + key) }
+}
+
+// givenFields is the set of a struct built in code rather than read from
+// a file: a field counts as given when it is not zero.
+func givenFields(ptr any) func(key string) bool {
+	v := reflect.ValueOf(ptr).Elem()
+	fields := yamlFields(v.Type())
+	return func(key string) bool {
+		i, ok := fields[key]
+		return ok && !v.Field(i).IsZero()
+	}
 }
 
 // Attempts is how many further members a failed request may try:
-// maxattempts, or members-1 when unset (httpd).
+// maxattempts, or the number of members less one when unset (httpd).
 func (b *Balancer) Attempts() int {
 	if b.MaxAttempts != nil {
 		return *b.MaxAttempts
@@ -150,11 +197,12 @@ func (b *Balancer) Attempts() int {
 	return max(len(b.Members)-1, 0)
 }
 
-// Recover reports forcerecovery (default true).
+// Recover reports forcerecovery: whether members in error are all retried
+// when every member is in error (default true, as in httpd).
 func (b *Balancer) Recover() bool { return b.ForceRecovery == nil || *b.ForceRecovery }
 
-// RetryTime is how long the member stays in error (default 60s; 0 means
-// it is retried at once).
+// RetryTime is how long a member in error is skipped before it is tried
+// again: retry, 60s when unset, and 0 (retry at once) when set to 0.
 func (m *Member) RetryTime() time.Duration {
 	if m.Retry == nil {
 		return DefaultRetry

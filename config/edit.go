@@ -18,7 +18,8 @@ type Edit struct {
 	Member string `json:"member,omitempty"`
 	// Key is the YAML key ("loadfactor", "status", "lbmethod", …).
 	Key string `json:"key"`
-	// Value is the new value as YAML would give it (number, string, list).
+	// Value is the new value as YAML would give it (number, string, list);
+	// nil removes the key, so that its default applies.
 	Value any `json:"value,omitempty"`
 	// Add, when set, adds this member to the balancer (Key is "+member"
 	// and Member its URL).
@@ -30,11 +31,23 @@ func AddMember(balancer string, m Member) Edit {
 	return Edit{Balancer: balancer, Member: m.URL, Key: "+member", Add: &m}
 }
 
-// Editable keys: what the manager may change at runtime.
-var (
-	memberKeys   = map[string]bool{"loadfactor": true, "lbset": true, "status": true, "redirect": true, "route": true}
-	balancerKeys = map[string]bool{"lbmethod": true, "stickysession": true, "nofailover": true, "timeout": true, "maxattempts": true}
-)
+// memberKey and balancerKey report the keys the manager may change at
+// runtime.
+func memberKey(k string) bool {
+	switch k {
+	case "loadfactor", "lbset", "status", "redirect", "route":
+		return true
+	}
+	return false
+}
+
+func balancerKey(k string) bool {
+	switch k {
+	case "lbmethod", "stickysession", "nofailover", "timeout", "maxattempts":
+		return true
+	}
+	return false
+}
 
 // WithEdits returns a copy of base with edits applied, validated as a
 // whole: all apply, or an error names the first field at fault.
@@ -48,13 +61,14 @@ func WithEdits(base *Config, edits []Edit) (*Config, error) {
 	}
 	for _, e := range edits {
 		if err := c.apply(e); err != nil {
-			return nil, err
+			return nil, Errors{err}
 		}
 	}
-	x := &index{lines: map[string]int{}}
-	c.validate(x)
-	if len(x.errs) > 0 {
-		return nil, x.errs
+	d := newDecoder("")
+	d.edit = true
+	c.validate(d)
+	if len(d.errs) > 0 {
+		return nil, d.errs
 	}
 	return c, nil
 }
@@ -72,7 +86,7 @@ func clone(c *Config) (*Config, error) {
 	return out, nil
 }
 
-func (c *Config) apply(e Edit) error {
+func (c *Config) apply(e Edit) *FieldError {
 	bi := -1
 	for i := range c.Balancers {
 		if c.Balancers[i].Name == e.Balancer {
@@ -80,41 +94,61 @@ func (c *Config) apply(e Edit) error {
 		}
 	}
 	if bi < 0 {
-		return fmt.Errorf("unknown balancer %q", e.Balancer)
+		return &FieldError{Field: "balancers", Msg: fmt.Sprintf("unknown balancer %q", e.Balancer)}
 	}
 	b := &c.Balancers[bi]
 	bp := fmt.Sprintf("balancers[%d]", bi)
 	if e.Add != nil {
 		m := *e.Add
-		m.applyDefaults(m.LoadFactor != 0)
+		m.Status = append([]string(nil), m.Status...)
+		m.applyDefaults(givenFields(&m))
 		for _, x := range b.Members {
 			if x.URL == m.URL {
-				return fmt.Errorf("%s.members: member %q exists", bp, m.URL)
+				return &FieldError{Field: bp + ".members", Msg: fmt.Sprintf("member %q exists", m.URL)}
 			}
 		}
 		b.Members = append(b.Members, m)
 		return nil
 	}
 	if e.Member == "" {
-		if !balancerKeys[e.Key] {
-			return fmt.Errorf("%s.%s: not editable at runtime", bp, e.Key)
+		if !balancerKey(e.Key) {
+			return &FieldError{Field: bp + "." + e.Key, Msg: "not editable at runtime"}
 		}
-		return setField(b, e.Key, e.Value, bp)
+		if err := setField(b, e.Key, e.Value, bp); err != nil {
+			return err
+		}
+		if e.Value == nil {
+			b.applyDefaults(allBut(e.Key))
+		}
+		return nil
 	}
 	for j := range b.Members {
 		if b.Members[j].URL == e.Member {
-			if !memberKeys[e.Key] {
-				return fmt.Errorf("%s.members[%d].%s: not editable at runtime", bp, j, e.Key)
+			if !memberKey(e.Key) {
+				return &FieldError{Field: fmt.Sprintf("%s.members[%d].%s", bp, j, e.Key), Msg: "not editable at runtime"}
 			}
-			return setField(&b.Members[j], e.Key, e.Value, fmt.Sprintf("%s.members[%d]", bp, j))
+			if err := setField(&b.Members[j], e.Key, e.Value, fmt.Sprintf("%s.members[%d]", bp, j)); err != nil {
+				return err
+			}
+			if e.Value == nil {
+				b.Members[j].applyDefaults(allBut(e.Key))
+			}
+			return nil
 		}
 	}
-	return fmt.Errorf("%s: no member %q", bp, e.Member)
+	return &FieldError{Field: bp + ".members", Msg: fmt.Sprintf("no member %q", e.Member)}
+}
+
+// allBut treats every field as given except key, so that re-applying
+// defaults after an edit removed key restores that key's default and
+// leaves the other fields, explicit zeros included, as they are.
+func allBut(key string) func(string) bool {
+	return func(k string) bool { return k != key && !strings.HasPrefix(k, key+".") }
 }
 
 // setField decodes v into the field of ptr tagged key, through YAML so
 // that durations and the like parse as in the file.
-func setField(ptr any, key string, v any, path string) error {
+func setField(ptr any, key string, v any, path string) *FieldError {
 	rv := reflect.ValueOf(ptr).Elem()
 	t := rv.Type()
 	for i := 0; i < t.NumField(); i++ {
@@ -129,16 +163,16 @@ func setField(ptr any, key string, v any, path string) error {
 		}
 		b, err := yaml.Marshal(v)
 		if err != nil {
-			return fmt.Errorf("%s.%s: %v", path, key, err)
+			return &FieldError{Field: path + "." + key, Msg: err.Error()}
 		}
 		nv := reflect.New(f.Type())
 		if err := yaml.Unmarshal(b, nv.Interface()); err != nil {
-			return fmt.Errorf("%s.%s: %v", path, key, strings.TrimPrefix(err.Error(), "yaml: "))
+			return &FieldError{Field: path + "." + key, Msg: decodeMessage(err)}
 		}
 		f.Set(nv.Elem())
 		return nil
 	}
-	return fmt.Errorf("%s.%s: unknown field", path, key)
+	return &FieldError{Field: path + "." + key, Msg: "unknown field"}
 }
 
 // Lookup returns the current value of the target of e in c, rendered as

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +18,13 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // UnmarshalYAML parses a Go duration string.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return typeError(n, "want a duration such as \"5s\" or \"250ms\", got %s", describe(n))
+	}
 	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
+	if _, isNumber := strconv.ParseFloat(n.Value, 64); isNumber == nil && n.Value != "0" {
+		return typeError(n, "invalid duration %q: a unit is needed, e.g. \"%ss\" or \"%sms\"", n.Value, n.Value, n.Value)
+	}
 	if err != nil || v < 0 {
 		return typeError(n, "invalid duration %q (want e.g. \"5s\", \"250ms\")", n.Value)
 	}
@@ -41,8 +48,8 @@ var sizeUnits = []struct {
 }
 
 // ParseSize parses "123", "64KiB", "1MiB", "2GB".
-func ParseSize(s string) (Size, error) {
-	s = strings.TrimSpace(s)
+func ParseSize(in string) (Size, error) {
+	s := strings.TrimSpace(in)
 	mult := int64(1)
 	for _, u := range sizeUnits {
 		if strings.HasSuffix(s, u.suffix) {
@@ -52,14 +59,17 @@ func ParseSize(s string) (Size, error) {
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("invalid size %q (want e.g. 1048576, \"64KiB\", \"1MiB\")", s)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("invalid size %q (want e.g. 1048576, \"64KiB\", \"1MiB\")", in)
 	}
 	return Size(n * mult), nil
 }
 
 // UnmarshalYAML parses an integer or a number with a unit.
 func (s *Size) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return typeError(n, "want a size such as 1048576 or \"64KiB\", got %s", describe(n))
+	}
 	v, err := ParseSize(n.Value)
 	if err != nil {
 		return typeError(n, "%s", err.Error())
@@ -114,6 +124,9 @@ func (r *StatusRanges) UnmarshalYAML(n *yaml.Node) error {
 		parts = []string{n.Value}
 	case yaml.SequenceNode:
 		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return typeError(c, "want a status code or range such as 200 or \"200-399\", got %s", describe(c))
+			}
 			parts = append(parts, c.Value)
 		}
 	default:
@@ -126,6 +139,21 @@ func (r *StatusRanges) UnmarshalYAML(n *yaml.Node) error {
 	*r = v
 	return nil
 }
+
+// String renders the ranges as ParseStatusRanges reads them.
+func (r StatusRanges) String() string {
+	parts := make([]string, len(r))
+	for i, x := range r {
+		parts[i] = strconv.Itoa(x.Lo)
+		if x.Hi != x.Lo {
+			parts[i] += "-" + strconv.Itoa(x.Hi)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// MarshalYAML writes the ranges as one string ("200-399,404").
+func (r StatusRanges) MarshalYAML() (any, error) { return r.String(), nil }
 
 // UnmarshalYAML accepts "host:port", a mapping, or a list of either.
 func (l *Listeners) UnmarshalYAML(n *yaml.Node) error {
