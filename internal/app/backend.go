@@ -1,6 +1,8 @@
 package app
 
 import (
+	"errors"
+
 	"balancer/config"
 	managerui "balancer/manager-ui"
 	"balancer/proxy"
@@ -92,4 +94,12 @@ func (b backend) Info() managerui.Info {
 		Version: b.a.opts.Version, Started: b.a.started, Persist: cfg.Manager.Persist,
 		File: cfg.File, Store: store, Demo: b.a.opts.Demo != nil,
 	}
+}
+
+// SetNodeRunning implements managerui.DemoControl in demo mode.
+func (b backend) SetNodeRunning(route string, running bool) error {
+	if b.a.opts.Demo == nil {
+		return errors.New("not a demo")
+	}
+	return b.a.opts.Demo.SetNodeRunning(route, running)
 }
