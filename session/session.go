@@ -19,6 +19,7 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -105,16 +106,18 @@ func (s *Session) ChangeID() {
 
 // Update runs fn on the freshest copy of the session and saves at once;
 // when another node saved in between, it reloads and runs fn again (up to
-// 10 times). Use it for read-modify-write changes such as counters.
+// 50 times, with a short random pause that grows). Use it for
+// read-modify-write changes such as counters.
 func (s *Session) Update(ctx context.Context, fn func(*Session) error) error {
 	for attempt := 0; ; attempt++ {
 		if err := fn(s); err != nil {
 			return err
 		}
 		err := s.m.save(ctx, s, true)
-		if err != ErrConflict || attempt >= 9 {
+		if err != ErrConflict || attempt >= 49 {
 			return err
 		}
+		time.Sleep(time.Duration(rand.Int64N(int64(attempt+1) * int64(200*time.Microsecond))))
 		if err := s.m.reload(ctx, s); err != nil {
 			return err
 		}
