@@ -2,144 +2,287 @@ package affinity
 
 import (
 	"hash/maphash"
+	"math"
 	"sync"
 	"time"
 )
 
-// Table is a bounded, concurrent map from session id to route with a time
-// to live: the moved-session table (session → member that took it over)
-// and the learned table (session id from a member's Set-Cookie → its
-// route). Lookups do not allocate. When a shard is full, the oldest entry
-// of the shard is evicted (each shard keeps its keys in insertion order).
+// Table is a bounded, concurrent map from session id to route whose
+// entries expire: the moved-session table (session → the member that took
+// it over after a failover) and the learned table (session id from a
+// member's Set-Cookie → that member's route). It is local; a replication
+// layer copies entries in with PutUntil, keeping their expiry.
+//
+// The table is split into shards, each under its own mutex and holding
+// its entries in the order they were last put. A shard that is full drops
+// its least recently put entry; every Put first drops up to two expired
+// entries from that end, and a lookup that meets an expired entry drops
+// it. No operation on the request path scans the table. Expired entries
+// are never returned.
 type Table struct {
 	ttl    time.Duration
-	max    int // per shard
 	seed   maphash.Seed
-	shards [tableShards]shard
+	mask   uint64
+	shards []shard
 }
 
-const tableShards = 64
+// maxShards bounds the shards of a table; minPerShard keeps small tables
+// from being split so finely that one shard's share of the bound is tiny.
+const (
+	maxShards   = 64
+	minPerShard = 16
+)
 
+// shard is one lock's worth of a Table. Entries live in slots, linked in
+// put order from head (least recent) to tail; unused slots form a free
+// list through next.
 type shard struct {
 	mu    sync.Mutex
-	m     map[string]entry
-	order []string // insertion order, with stale keys skipped lazily
-	head  int
+	index map[string]int32 // key → slot
+	slots []slot
+	limit int   // most entries this shard holds
+	head  int32 // least recently put, or none
+	tail  int32 // most recently put, or none
+	free  int32 // first unused slot, or none
+	now   int64 // latest time a caller gave this shard, unix ns: PutUntil has none
+	_     [64]byte
 }
 
-type entry struct {
-	route   string
-	expires int64 // unix ns
+// none marks the end of a slot list.
+const none = -1
+
+type slot struct {
+	key, route string
+	expires    int64 // unix ns
+	prev, next int32
 }
 
-// NewTable returns a table of at most max entries that forget an entry ttl
-// after it was put.
-func NewTable(max int, ttl time.Duration) *Table {
-	per := max / tableShards
-	if per < 1 {
-		per = 1
+// NewTable returns a table holding at most size entries (at least one),
+// each forgotten ttl after it was last put. A ttl of zero or less makes
+// Put's entries expire at once.
+func NewTable(size int, ttl time.Duration) *Table {
+	size = min(max(size, 1), math.MaxInt32)
+	n := 1
+	for n < maxShards && n*2*minPerShard <= size {
+		n *= 2
 	}
-	t := &Table{ttl: ttl, max: per, seed: maphash.MakeSeed()}
+	t := &Table{ttl: ttl, seed: maphash.MakeSeed(), mask: uint64(n - 1), shards: make([]shard, n)}
 	for i := range t.shards {
-		t.shards[i].m = map[string]entry{}
+		s := &t.shards[i]
+		s.limit = size / n
+		if i < size%n {
+			s.limit++
+		}
+		s.index = make(map[string]int32)
+		s.head, s.tail, s.free = none, none, none
+		s.now = math.MinInt64
 	}
 	return t
 }
 
-func (t *Table) shard(key []byte) *shard {
-	return &t.shards[maphash.Bytes(t.seed, key)%tableShards]
-}
-
-// Get returns the route of key unless it expired.
-func (t *Table) Get(key []byte, now time.Time) (string, bool) {
-	s := t.shard(key)
+// Get returns key's route unless it is absent or expired at now. It does
+// not allocate.
+func (t *Table) Get(key []byte, now time.Time) (route string, ok bool) {
+	s := &t.shards[maphash.Bytes(t.seed, key)&t.mask]
+	ns := unixNano(now)
 	s.mu.Lock()
-	e, ok := s.m[string(key)]
-	s.mu.Unlock()
-	if !ok || now.UnixNano() >= e.expires {
+	defer s.mu.Unlock()
+	s.see(ns)
+	i, found := s.index[string(key)]
+	if !found {
 		return "", false
 	}
-	return e.route, true
+	if e := &s.slots[i]; ns < e.expires {
+		return e.route, true
+	}
+	s.remove(i)
+	return "", false
 }
 
 // Put records key → route for the table's ttl from now.
 func (t *Table) Put(key, route string, now time.Time) {
-	t.PutUntil(key, route, now.Add(t.ttl))
-}
-
-// PutUntil records key → route until expires (entries from other
-// replicas keep their own expiry).
-func (t *Table) PutUntil(key, route string, expires time.Time) {
-	s := t.shard([]byte(key))
+	s := t.shardOf(key)
+	ns := unixNano(now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, exists := s.m[key]; !exists {
-		for len(s.m) >= t.max {
-			s.evictOldest()
-		}
-		s.order = append(s.order, key)
-	}
-	s.m[key] = entry{route: route, expires: expires.UnixNano()}
-	if s.head > len(s.order)/2 && s.head > 64 {
-		s.order = append(s.order[:0:0], s.order[s.head:]...)
-		s.head = 0
-	}
+	s.see(ns)
+	s.put(key, route, unixNano(now.Add(t.ttl)))
 }
 
-// evictOldest drops the oldest key still present.
-func (s *shard) evictOldest() {
-	for s.head < len(s.order) {
-		k := s.order[s.head]
-		s.order[s.head] = ""
-		s.head++
-		if _, ok := s.m[k]; ok {
-			delete(s.m, k)
-			return
-		}
-	}
-	// order lost track (should not happen): drop any entry.
-	for k := range s.m {
-		delete(s.m, k)
-		return
-	}
+// PutUntil records key → route until expires, for entries that carry
+// their own expiry (copies from other replicas).
+func (t *Table) PutUntil(key, route string, expires time.Time) {
+	s := t.shardOf(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.put(key, route, unixNano(expires))
 }
 
 // Delete forgets key.
 func (t *Table) Delete(key []byte) {
-	s := t.shard(key)
+	s := &t.shards[maphash.Bytes(t.seed, key)&t.mask]
 	s.mu.Lock()
-	delete(s.m, string(key))
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if i, found := s.index[string(key)]; found {
+		s.remove(i)
+	}
 }
 
-// Len returns how many entries the table holds (expired ones included
-// until they are evicted or swept).
+// Len returns how many entries the table holds, counting expired ones not
+// yet dropped.
 func (t *Table) Len() int {
 	n := 0
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
-		n += len(s.m)
+		n += len(s.index)
 		s.mu.Unlock()
 	}
 	return n
 }
 
-// CountByRoute counts live entries per route and sweeps expired ones.
+// CountByRoute counts the entries live at now per route, dropping the
+// expired ones it meets. It visits every entry: it is for the manager's
+// page and metrics, not for the request path.
 func (t *Table) CountByRoute(now time.Time) map[string]int {
-	out := map[string]int{}
-	ns := now.UnixNano()
+	out := make(map[string]int)
+	ns := unixNano(now)
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
-		for k, e := range s.m {
-			if ns >= e.expires {
-				delete(s.m, k)
-				continue
+		s.see(ns)
+		for j := s.head; j != none; {
+			e := &s.slots[j]
+			next := e.next
+			if ns < e.expires {
+				out[e.route]++
+			} else {
+				s.remove(j)
 			}
-			out[e.route]++
+			j = next
 		}
 		s.mu.Unlock()
 	}
 	return out
+}
+
+// Range calls f with every entry live at now, one shard at a time, until f
+// returns false. f runs outside the table's locks, so it may use the
+// table; entries put or deleted meanwhile may or may not be seen.
+func (t *Table) Range(now time.Time, f func(key, route string, expires time.Time) bool) {
+	ns := unixNano(now)
+	var batch []slot
+	for i := range t.shards {
+		s := &t.shards[i]
+		batch = batch[:0]
+		s.mu.Lock()
+		for j := s.head; j != none; j = s.slots[j].next {
+			if e := s.slots[j]; ns < e.expires {
+				batch = append(batch, e)
+			}
+		}
+		s.mu.Unlock()
+		for _, e := range batch {
+			if !f(e.key, e.route, time.Unix(0, e.expires)) {
+				return
+			}
+		}
+	}
+}
+
+func (t *Table) shardOf(key string) *shard {
+	return &t.shards[maphash.String(t.seed, key)&t.mask]
+}
+
+// see advances the shard's idea of the present.
+func (s *shard) see(ns int64) {
+	if ns > s.now {
+		s.now = ns
+	}
+}
+
+// put stores or refreshes an entry, making it the most recent.
+func (s *shard) put(key, route string, expires int64) {
+	i, found := s.index[key]
+	switch {
+	case found && expires <= s.now:
+		s.remove(i)
+		return
+	case found:
+		e := &s.slots[i]
+		e.route, e.expires = route, expires
+		s.unlink(i)
+		s.pushTail(i)
+		return
+	}
+	// Drop expired entries faster than entries come in, so that a table
+	// that is not full does not keep dead entries for long.
+	for range 2 {
+		if s.head == none || s.slots[s.head].expires > s.now {
+			break
+		}
+		s.remove(s.head)
+	}
+	if expires <= s.now {
+		return
+	}
+	if len(s.index) >= s.limit {
+		s.remove(s.head)
+	}
+	i = s.free
+	if i != none {
+		s.free = s.slots[i].next
+	} else {
+		s.slots = append(s.slots, slot{})
+		i = int32(len(s.slots) - 1)
+	}
+	s.slots[i] = slot{key: key, route: route, expires: expires}
+	s.index[key] = i
+	s.pushTail(i)
+}
+
+// remove forgets slot i and frees it.
+func (s *shard) remove(i int32) {
+	delete(s.index, s.slots[i].key)
+	s.unlink(i)
+	s.slots[i] = slot{next: s.free} // let the strings go
+	s.free = i
+}
+
+func (s *shard) unlink(i int32) {
+	e := &s.slots[i]
+	if e.prev != none {
+		s.slots[e.prev].next = e.next
+	} else {
+		s.head = e.next
+	}
+	if e.next != none {
+		s.slots[e.next].prev = e.prev
+	} else {
+		s.tail = e.prev
+	}
+	e.prev, e.next = none, none
+}
+
+func (s *shard) pushTail(i int32) {
+	e := &s.slots[i]
+	e.prev, e.next = s.tail, none
+	if s.tail != none {
+		s.slots[s.tail].next = i
+	} else {
+		s.head = i
+	}
+	s.tail = i
+}
+
+// unixNano is t.UnixNano clamped to int64, whose result is undefined
+// beyond the years 1678–2262 (a replica's expiry could be anything).
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }
