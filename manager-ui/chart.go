@@ -35,8 +35,8 @@ func sparkline(rates []float64, slots int, peak float64) []bar {
 	}
 	w := float64(sparkW) / float64(slots)
 	gap := 0.0
-	if w >= 3 {
-		gap = 1
+	if w >= 2 {
+		gap = w / 4 // bars that touch read as an area, not as intervals
 	}
 	off := slots - len(rates)
 	var out []bar

@@ -45,7 +45,9 @@ func TestPageContent(t *testing.T) {
 	page := c.get(DefaultPath).body
 	r1, r2, r3 := rowOf(t, page, "node1"), rowOf(t, page, "node2"), rowOf(t, page, "node3")
 	for _, tc := range []struct{ where, row, want string }{
-		{"bytes humanised", r1, "3 MiB / 1.5 KiB"},
+		{"bytes humanised", r1, `3 MiB <span class="muted">out</span></span>
+          <span class="sub">1.5 KiB in</span>`},
+		{"busy", r2, `<span class="sub busy">2 in flight</span>`},
 		{"count humanised", r1, "1.5k"},
 		{"share", r1, "75%"},
 		{"rate", r1, "10/s"},

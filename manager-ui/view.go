@@ -63,7 +63,8 @@ type memberView struct {
 	Color      string
 	Tone       string // row colour: ok, warn, bad, off
 	Badges     []badge
-	Share      float64
+	Share      float64 // of all the balancer's requests since start
+	Spread     float64 // of the traffic the spread bar shows
 	Rate       float64
 	Chart      chart
 	Draining   bool
@@ -134,12 +135,14 @@ func (m *Manager) buildView(bs []Balancer, now time.Time) []balancerView {
 			bv.Basis = "now (last 30 seconds)"
 			for i := range recentShares {
 				recentShares[i] /= bv.Rate
+				bv.Members[i].Spread = recentShares[i]
 				titles[i] += ": " + percent(recentShares[i]) + " of requests now"
 			}
 			bv.Spread = spread(recentShares, cls, titles)
 		} else if bv.Elected > 0 {
 			bv.Basis = "since start (no traffic in the last 30 seconds)"
 			for i := range shares {
+				bv.Members[i].Spread = shares[i]
 				titles[i] += ": " + percent(shares[i]) + " of requests since start"
 			}
 			bv.Spread = spread(shares, cls, titles)
