@@ -67,8 +67,8 @@ func WithEdits(base *Config, edits []Edit) (*Config, error) {
 	d := newDecoder("")
 	d.edit = true
 	c.validate(d)
-	if len(d.errs) > 0 {
-		return nil, d.errs
+	if errs := d.result(); errs != nil {
+		return nil, errs
 	}
 	return c, nil
 }

@@ -45,12 +45,12 @@ func Parse(file string, data []byte) (*Config, error) {
 	c := &Config{File: file}
 	d.mapping(doc, reflect.ValueOf(c).Elem(), "")
 	if d.overflow {
-		return nil, d.errs.sorted()
+		return nil, d.result()
 	}
 	c.applyDefaults(func(path string) bool { return d.set[path] })
 	c.validate(d)
-	if len(d.errs) > 0 {
-		return nil, d.errs.sorted()
+	if errs := d.result(); errs != nil {
+		return nil, errs
 	}
 	return c, nil
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -94,7 +95,7 @@ var expectedErrors = []struct {
 	errs []string
 }{
 	{"aliases.bad.yaml", []string{
-		"@:4: aliases expand the document past 103180 values; write the values out",
+		"@:4: aliases expand the document past 13180 values; write the values out",
 	}},
 	{"balancers.bad.yaml", []string{
 		`@:3: balancers[0].name: "my cluster": use letters, digits, '.', '_' and '-'`,
@@ -492,4 +493,23 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestErrorsAreCapped: a file wrong throughout lists maxErrors problems
+// and counts the rest.
+func TestErrorsAreCapped(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("balancers:\n  - name: c\n    members:\n")
+	for i := range 130 {
+		fmt.Fprintf(&b, "      - {url: \"http://127.0.0.1:%d\", loadfactor: 0}\n", 1000+i)
+	}
+	b.WriteString("routes: [{path: /, balancer: c}]\n")
+	_, err := Parse("b.yaml", []byte(b.String()))
+	var list Errors
+	if !errors.As(err, &list) || len(list) != maxErrors+1 {
+		t.Fatalf("got %d problems, want %d: %v", len(list), maxErrors+1, err)
+	}
+	if first, last := list[0].Error(), list[maxErrors].Error(); first != "b.yaml:4: balancers[0].members[0].loadfactor: must be between 1 and 100, got 0" || last != "b.yaml: and 30 more problems" {
+		t.Fatalf("first %q, last %q", first, last)
+	}
 }

@@ -60,10 +60,12 @@ func Persist(path string, edits ...Edit) error {
 // The patched text must decode to exactly the tree the edit produces on
 // the Node; when it does not (a value with an anchor, a flow-style member
 // "{url: …}", a multi-line string), the whole tree is encoded by yaml.v3
-// instead. That keeps comments and key order but reformats: indentation
-// becomes uniform (the file's own width, detected from its first nested
-// mapping), block lists are indented below their key, blank lines go, and
-// a comment may move to the neighbouring key.
+// instead. That keeps comments, key order, quoting and flow styles but
+// reformats: indentation becomes yaml.v3's (the file's own width for
+// top-level entries, detected from its first nested block; lists nested
+// in list items indented by two), a list item's keys follow "- " by one
+// space, blank lines go, a comment after a value is put one space after
+// it, and a comment may move to the neighbouring key.
 //
 // Patch does not validate the result; Persist does.
 func Patch(data []byte, edits ...Edit) ([]byte, error) {
@@ -149,12 +151,21 @@ func applyNode(doc *yaml.Node, e Edit) error {
 		return err
 	}
 	if e.Add != nil {
+		if members := mapValue(bal, "members"); members != nil && aliased(doc, members) {
+			return fmt.Errorf("the members of %q are anchored (&%s) and used elsewhere: edit the file by hand", e.Balancer, members.Anchor)
+		}
 		return addMemberNode(bal, e.Add)
 	}
 	if target.Kind != yaml.MappingNode {
 		return errors.New("the edited entry is not a mapping")
 	}
+	if aliased(doc, target) {
+		return fmt.Errorf("the edited entry is anchored (&%s) and used elsewhere, which the edit would change too: edit the file by hand", target.Anchor)
+	}
 	i := pairIndex(target, e.Key)
+	if i >= 0 && aliased(doc, target.Content[i+1]) {
+		return fmt.Errorf("the value of %s is anchored (&%s) and used elsewhere: edit the file by hand", e.Key, target.Content[i+1].Anchor)
+	}
 	if e.Value == nil {
 		if i >= 0 {
 			target.Content = append(target.Content[:i], target.Content[i+2:]...)
@@ -333,6 +344,22 @@ func findItem(seq *yaml.Node, key, value string) (*yaml.Node, error) {
 	return nil, nil
 }
 
+// aliased reports whether an alias in the tree refers to n.
+func aliased(tree, n *yaml.Node) bool {
+	if n.Anchor == "" {
+		return false
+	}
+	if tree.Kind == yaml.AliasNode {
+		return tree.Alias == n
+	}
+	for _, c := range tree.Content {
+		if aliased(c, n) {
+			return true
+		}
+	}
+	return false
+}
+
 // lastLine is the last line a node's tokens start on.
 func lastLine(n *yaml.Node) int {
 	l := n.Line
@@ -350,8 +377,9 @@ func lineEnding(data []byte) string {
 	return "\n"
 }
 
-// indentOf detects the file's indentation width from its first nested
-// block mapping (2 when it has none).
+// indentOf detects the file's indentation width from its first block
+// mapping or list below a key (2 when it has none, or when lists sit at
+// their key's column).
 func indentOf(doc *yaml.Node) int {
 	var walk func(n *yaml.Node) int
 	walk = func(n *yaml.Node) int {
@@ -362,8 +390,9 @@ func indentOf(doc *yaml.Node) int {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				if v.Kind == yaml.MappingNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0 && v.Line > k.Line {
-					if w := v.Content[0].Column - k.Column; w >= 2 && w <= 8 {
+				block := v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode
+				if block && v.Style&yaml.FlowStyle == 0 && v.Line > k.Line {
+					if w := v.Column - k.Column; w >= 2 && w <= 8 {
 						return w
 					}
 				}

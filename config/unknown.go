@@ -30,12 +30,13 @@ type decoder struct {
 	// without bound (a "billion laughs" file).
 	nodes, maxNodes int
 	overflow        bool
+	dropped         int // problems past maxErrors
 }
 
 // expansionBound is how many nodes a document of n nodes may expand to
 // through aliases: generous for defaults shared by anchors, small
 // enough to stop an exponential expansion within milliseconds.
-func expansionBound(n int) int { return 10*n + 100000 }
+func expansionBound(n int) int { return 10*n + 10000 }
 
 // countNodes counts the nodes of a tree as written, aliases unexpanded.
 func countNodes(n *yaml.Node) int {
@@ -58,8 +59,36 @@ var (
 // fail records a value that did not decode; validation then stays quiet
 // about that field.
 func (d *decoder) fail(line int, path, msg string) {
-	d.errs = append(d.errs, &FieldError{File: d.file, Line: line, Field: path, Msg: msg})
 	d.bad[path] = true
+	d.report(&FieldError{File: d.file, Line: line, Field: path, Msg: msg})
+}
+
+// maxErrors bounds the problems reported for one file: past it, a file
+// is wrong throughout (or an alias repeats one mistake many times) and
+// the rest are counted, not listed.
+const maxErrors = 100
+
+// full reports whether maxErrors problems are listed already.
+func (d *decoder) full() bool { return len(d.errs) >= maxErrors }
+
+func (d *decoder) report(e *FieldError) {
+	if d.full() {
+		d.dropped++
+		return
+	}
+	d.errs = append(d.errs, e)
+}
+
+// result is the sorted list of problems, nil when there are none.
+func (d *decoder) result() Errors {
+	if len(d.errs) == 0 {
+		return nil
+	}
+	out := d.errs.sorted()
+	if d.dropped > 0 {
+		out = append(out, &FieldError{File: d.file, Msg: fmt.Sprintf("and %d more problems", d.dropped)})
+	}
+	return out
 }
 
 // decode fills v, found at path, from n.
@@ -173,7 +202,11 @@ func (d *decoder) merge(src *yaml.Node, v reflect.Value, fields map[string]int, 
 func (d *decoder) field(v reflect.Value, fields map[string]int, k, val *yaml.Node, p string) {
 	i, ok := fields[k.Value]
 	if !ok {
-		d.fail(k.Line, p, "unknown field"+hint(k.Value, v.Type(), fields))
+		msg := "unknown field"
+		if !d.full() { // the hint costs a walk of the schema
+			msg += hint(k.Value, v.Type(), fields)
+		}
+		d.fail(k.Line, p, msg)
 		return
 	}
 	d.lines[p] = val.Line

@@ -38,7 +38,11 @@ func (d *decoder) add(path, format string, args ...any) {
 			return
 		}
 	}
-	d.errs = append(d.errs, &FieldError{File: d.file, Line: d.line(path), Field: path, Msg: fmt.Sprintf(format, args...)})
+	if d.full() {
+		d.dropped++
+		return
+	}
+	d.report(&FieldError{File: d.file, Line: d.line(path), Field: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 // line returns the line of path or of its closest enclosing field.
