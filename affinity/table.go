@@ -13,9 +13,10 @@ import (
 // member's Set-Cookie → that member's route). It is local; a replication
 // layer copies entries in with PutUntil, keeping their expiry.
 //
-// The table is split into shards, each under its own mutex and holding
-// its entries in the order they were last put. A shard that is full drops
-// its least recently put entry; every Put first drops up to two expired
+// The table is split into shards, each under its own mutex, holding an
+// even share of the bound and its entries in the order they were last put
+// (so a shard may fill up a little before the table does). A shard that is
+// full drops its least recently put entry; every Put first drops up to two expired
 // entries from that end, and a lookup that meets an expired entry drops
 // it. No operation on the request path scans the table. Expired entries
 // are never returned.
@@ -40,12 +41,12 @@ type shard struct {
 	mu    sync.Mutex
 	index map[string]int32 // key → slot
 	slots []slot
-	limit int   // most entries this shard holds
-	head  int32 // least recently put, or none
-	tail  int32 // most recently put, or none
-	free  int32 // first unused slot, or none
-	now   int64 // latest time a caller gave this shard, unix ns: PutUntil has none
-	_     [64]byte
+	limit int      // most entries this shard holds
+	head  int32    // least recently put, or none
+	tail  int32    // most recently put, or none
+	free  int32    // first unused slot, or none
+	now   int64    // latest time a caller gave this shard, unix ns: PutUntil has none
+	_     [64]byte // keeps neighbouring shards' locks off one cache line
 }
 
 // none marks the end of a slot list.
