@@ -1,0 +1,55 @@
+package lbmethod
+
+import (
+	"fmt"
+	"testing"
+)
+
+// benchMembers builds n members with loadfactors 1..100 in a fixed
+// pattern, some traffic and some requests in flight, all in lbset 0.
+func benchMembers(n int) []Member {
+	vs := make([]Member, n)
+	for i := range vs {
+		m := &member{factor: int64(1+(i*37)%100) * 100}
+		m.sched.Transferred.Store(int64(i * 7919 % 100000))
+		m.sched.Read.Store(int64(i * 104729 % 1000000))
+		m.sched.Busy.Store(int64(i % 4))
+		vs[i] = m
+	}
+	return vs
+}
+
+// BenchmarkChoose measures one choice. Every method is O(n) per choice in
+// the member count: each candidate's Eligible, Factor and lbstatus are
+// visited on every choice (byrequests and bybusyness also write every
+// candidate's lbstatus), as in httpd.
+func BenchmarkChoose(b *testing.B) {
+	for _, method := range Names() {
+		for _, n := range []int{3, 100, 10000} {
+			b.Run(fmt.Sprintf("%s/%d", method, n), func(b *testing.B) {
+				vs := benchMembers(n)
+				lb := mustNew(b, method)
+				b.ReportAllocs()
+				for b.Loop() {
+					lb.Choose(vs)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkStick measures a sticky hit, O(n) like a choice.
+func BenchmarkStick(b *testing.B) {
+	for _, n := range []int{3, 100, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			vs := benchMembers(n)
+			lb := mustNew(b, "byrequests")
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				lb.Stick(vs, i%n)
+				i++
+			}
+		})
+	}
+}
