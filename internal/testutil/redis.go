@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -73,4 +74,12 @@ func ping(addr string) bool {
 	fmt.Fprint(c, "PING\r\n")
 	line, _ := bufio.NewReader(c).ReadString('\n')
 	return strings.HasPrefix(line, "+PONG")
+}
+
+// Signal sends sig to the server (SIGSTOP: a Redis that accepts
+// connections but answers nothing).
+func (r *Redis) Signal(sig os.Signal) {
+	if r.cmd != nil && r.cmd.Process != nil {
+		r.cmd.Process.Signal(sig)
+	}
 }

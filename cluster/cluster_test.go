@@ -1,0 +1,133 @@
+package cluster
+
+import (
+	"fmt"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"balancer/config"
+	"balancer/internal/testutil"
+)
+
+// recorder is a Handler that keeps what it receives.
+type recorder struct {
+	mu       sync.Mutex
+	overlay  []config.Edit
+	sessions map[string]string
+}
+
+func (r *recorder) Overlay(e []config.Edit) { r.mu.Lock(); r.overlay = e; r.mu.Unlock() }
+func (r *recorder) Session(b, table, sid, route string, _ time.Time) {
+	r.mu.Lock()
+	r.sessions[b+"/"+table+"/"+sid] = route
+	r.mu.Unlock()
+}
+func (r *recorder) get(k string) string { r.mu.Lock(); defer r.mu.Unlock(); return r.sessions[k] }
+func (r *recorder) edits() []config.Edit {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]config.Edit(nil), r.overlay...)
+}
+
+func newStore(t testing.TB, addr string) (*Store, *recorder) {
+	s := New(Options{Redis: &config.Redis{Addr: addr, KeyPrefix: "t:"}, Cluster: "c"})
+	r := &recorder{sessions: map[string]string{}}
+	s.Start(r)
+	t.Cleanup(func() { s.Close() })
+	waitFor(t, s.Up)
+	return s, r
+}
+
+func waitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("condition not reached in 5s")
+}
+
+func TestEditsAndSessionsReachOtherReplicas(t *testing.T) {
+	rd := testutil.StartRedis(t)
+	a, _ := newStore(t, rd.Addr)
+	_, rb := newStore(t, rd.Addr)
+	time.Sleep(100 * time.Millisecond) // subscriptions confirmed
+	drain := config.Edit{Balancer: "b", Member: "http://m2", Key: "status", Value: []any{"drain"}}
+	if err := a.SaveEdits([]config.Edit{drain}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	waitFor(t, func() bool { return len(rb.edits()) == 1 })
+	t.Logf("edit reached the other replica in %v", time.Since(start))
+	a.PutSession("b", "moved", "sid1", "node2", time.Now().Add(time.Minute))
+	waitFor(t, func() bool { return rb.get("b/moved/sid1") == "node2" })
+	// A later edit of the same target replaces the earlier one.
+	a.SaveEdits([]config.Edit{{Balancer: "b", Member: "http://m2", Key: "status", Value: []any{}}})
+	waitFor(t, func() bool { e := rb.edits(); return len(e) == 1 && fmt.Sprint(e[0].Value) == "[]" })
+	// A replica that starts later reads both.
+	_, rc := newStore(t, rd.Addr)
+	waitFor(t, func() bool { return rc.get("b/moved/sid1") == "node2" && len(rc.edits()) == 1 })
+}
+
+func TestEditsWhileRedisIsDownArriveLater(t *testing.T) {
+	rd := testutil.StartRedis(t)
+	a, _ := newStore(t, rd.Addr)
+	_, rb := newStore(t, rd.Addr)
+	rd.Stop()
+	waitFor(t, func() bool { return !a.Up() })
+	err := a.SaveEdits([]config.Edit{{Balancer: "b", Member: "http://m1", Key: "loadfactor", Value: 5}})
+	if !IsPending(err) {
+		t.Fatalf("edit while Redis is down: %v", err)
+	}
+	if _, ok := a.GetSession("b", "learned", "x"); ok {
+		t.Fatal("lookup answered with Redis down")
+	}
+	rd.Start()
+	waitFor(t, func() bool { e := rb.edits(); return len(e) == 1 && e[0].Key == "loadfactor" })
+}
+
+// BenchmarkLookupRedis is a learned-table miss answered by Redis (the cold
+// path of the request); BenchmarkLookupRedisDown is the same while Redis
+// is known to be down, and BenchmarkLookupRedisHung while it accepts but
+// does not answer (bounded by the budget until the health check notices).
+func BenchmarkLookupRedis(b *testing.B) {
+	rd := testutil.StartRedis(b)
+	s, _ := newStore(b, rd.Addr)
+	s.PutSession("b", "learned", "sid", "node1", time.Now().Add(time.Hour))
+	time.Sleep(50 * time.Millisecond)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, ok := s.GetSession("b", "learned", "sid"); !ok {
+			b.Fatal("miss")
+		}
+	}
+}
+
+func BenchmarkLookupRedisDown(b *testing.B) {
+	rd := testutil.StartRedis(b)
+	s, _ := newStore(b, rd.Addr)
+	rd.Stop()
+	waitFor(b, func() bool { return !s.Up() })
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.GetSession("b", "learned", "sid")
+	}
+}
+
+func BenchmarkLookupRedisHung(b *testing.B) {
+	rd := testutil.StartRedis(b)
+	s, _ := newStore(b, rd.Addr)
+	rd.Signal(syscall.SIGSTOP)
+	defer rd.Signal(syscall.SIGCONT)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.GetSession("b", "learned", "sid")
+	}
+}
