@@ -78,10 +78,6 @@ type balancerState struct {
 	learned *affinity.Table
 }
 
-func (st *memberState) inError(now int64) bool {
-	return st.flags.Load()&FlagError != 0 && now < st.errorUntil.Load()
-}
-
 // markError puts the member in error for retry.
 func (st *memberState) markError(retry time.Duration, reason string) {
 	now := time.Now().UnixNano()
