@@ -84,7 +84,7 @@ func NewTable(size int, ttl time.Duration) *Table {
 // Get returns key's route unless it is absent or expired at now. It does
 // not allocate.
 func (t *Table) Get(key []byte, now time.Time) (route string, ok bool) {
-	s := &t.shards[maphash.Bytes(t.seed, key)&t.mask]
+	s := t.shardOf(key)
 	ns := unixNano(now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -102,7 +102,7 @@ func (t *Table) Get(key []byte, now time.Time) (route string, ok bool) {
 
 // Put records key → route for the table's ttl from now.
 func (t *Table) Put(key, route string, now time.Time) {
-	s := t.shardOf(key)
+	s := t.shardOfString(key)
 	ns := unixNano(now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -113,7 +113,7 @@ func (t *Table) Put(key, route string, now time.Time) {
 // PutUntil records key → route until expires, for entries that carry
 // their own expiry (copies from other replicas).
 func (t *Table) PutUntil(key, route string, expires time.Time) {
-	s := t.shardOf(key)
+	s := t.shardOfString(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.put(key, route, unixNano(expires))
@@ -121,7 +121,7 @@ func (t *Table) PutUntil(key, route string, expires time.Time) {
 
 // Delete forgets key.
 func (t *Table) Delete(key []byte) {
-	s := &t.shards[maphash.Bytes(t.seed, key)&t.mask]
+	s := t.shardOf(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if i, found := s.index[string(key)]; found {
@@ -191,7 +191,12 @@ func (t *Table) Range(now time.Time, f func(key, route string, expires time.Time
 	}
 }
 
-func (t *Table) shardOf(key string) *shard {
+// shardOf and shardOfString agree: maphash hashes equal bytes alike.
+func (t *Table) shardOf(key []byte) *shard {
+	return &t.shards[maphash.Bytes(t.seed, key)&t.mask]
+}
+
+func (t *Table) shardOfString(key string) *shard {
 	return &t.shards[maphash.String(t.seed, key)&t.mask]
 }
 
