@@ -78,7 +78,6 @@ type converter struct {
 	rewriteConds []pos
 
 	accessLog   string
-	accessFmt   string
 	idleTimeout time.Duration
 	maxBody     int64
 	graceTime   time.Duration

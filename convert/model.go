@@ -16,8 +16,7 @@ type balancer struct {
 	cfg      config.Balancer
 	members  []*member
 	implicit bool
-	defined  bool   // has a <Proxy> block or a BalancerMember (not only named)
-	sub      string // path from "ProxyPass /p balancer://name/sub", appended to member URLs
+	defined  bool // has a <Proxy> block or a BalancerMember (not only named)
 	routes   []*route
 	notes    []string // comment lines written above the balancer
 }
