@@ -45,7 +45,10 @@ func patchText(data []byte, doc *yaml.Node, e Edit) ([]byte, bool) {
 		if k.Line == v.Line && end == k.Line && v.Kind != yaml.AliasNode && v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 			l := f.lines[k.Line-1]
 			start := byteOffset(l, v.Column-1)
-			stop := scalarEnd(l, start)
+			stop := max(scalarEnd(l, start), start)
+			if start > 0 && l[start-1] == ':' {
+				text = " " + text // "key:" with no value, yaml.v3 places the null right after the colon
+			}
 			f.lines[k.Line-1] = l[:start] + text + keepGap(l[stop:], stop-start, len(text))
 			return f.bytes(), true
 		}

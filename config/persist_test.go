@@ -226,7 +226,8 @@ routes:
 	}
 }
 
-func TestPatchLineEndings(t *testing.T) {
+// TestPatchText covers text edits beyond the commented file's.
+func TestPatchText(t *testing.T) {
 	crlf := strings.ReplaceAll("balancers:\n  - name: c\n    members:\n      - url: http://127.0.0.1:8101\nroutes:\n  - path: /\n    balancer: c\n", "\n", "\r\n")
 	cases := []struct {
 		name, src string
@@ -238,6 +239,15 @@ func TestPatchLineEndings(t *testing.T) {
 		{"no final line break", "routes: [{path: /, balancer: c}]\nbalancers:\n  - name: c\n    members:\n      - url: http://127.0.0.1:8101",
 			AddMember("c", Member{URL: "http://127.0.0.1:8102"}),
 			"routes: [{path: /, balancer: c}]\nbalancers:\n  - name: c\n    members:\n      - url: http://127.0.0.1:8101\n      - url: http://127.0.0.1:8102\n"},
+		{"empty value given one", "balancers:\n  - name: c\n    members:\n      - url: http://127.0.0.1:8101\n        redirect:\n        route: n1\n      - url: http://127.0.0.1:8102\n        route: n2\n",
+			Edit{Balancer: "c", Member: "http://127.0.0.1:8101", Key: "redirect", Value: "n2"},
+			"balancers:\n  - name: c\n    members:\n      - url: http://127.0.0.1:8101\n        redirect: n2\n        route: n1\n      - url: http://127.0.0.1:8102\n        route: n2\n"},
+		{"empty value with a comment", "balancers:\n  - name: c\n    stickysession:        # none yet\n    members: [{url: \"http://h\"}]\n",
+			Edit{Balancer: "c", Key: "stickysession", Value: "SID"},
+			"balancers:\n  - name: c\n    stickysession: SID    # none yet\n    members: [{url: \"http://h\"}]\n"},
+		{"quoted value with a hash", "balancers:\n  - name: c # x\n    stickysession: \"A#B\" # c\n    members: [{url: \"http://h\"}]\n",
+			Edit{Balancer: "c", Key: "stickysession", Value: "SIDX"},
+			"balancers:\n  - name: c # x\n    stickysession: SIDX  # c\n    members: [{url: \"http://h\"}]\n"},
 		{"multi-line string replaced", "balancers:\n  - name: c\n    stickysession: >-\n      JSESSIONID\n    members:\n      - url: http://h\n",
 			Edit{Balancer: "c", Key: "stickysession", Value: "SID"},
 			"balancers:\n  - name: c\n    stickysession: SID\n    members:\n      - url: http://h\n"},

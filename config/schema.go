@@ -4,12 +4,19 @@
 //
 // A *Config returned by Load is read-only: callers never write to it or
 // shallow-copy it; a reload loads a new one.
+//
+// Defaults apply to keys the file leaves out or sets to null (~); each is
+// given in the field's comment. Where a field's comment gives 0 a
+// meaning, an explicit 0 is kept. A list of plain values also accepts one
+// value on its own ("status: drain" is "status: [drain]"), and anchors,
+// aliases and "<<" merge keys work as in any YAML file.
 package config
 
 // Config is one configuration file.
 type Config struct {
 	// Listen is the public listener: one address, or a list. Each entry may
-	// be a plain "host:port" string or a mapping with TLS settings.
+	// be a plain "host:port" string or a mapping with TLS settings. Default
+	// 127.0.0.1:8080; port 0 picks a free port.
 	Listen Listeners `yaml:"listen"`
 	// Manager is the balancer-manager listener (page, JSON API, /metrics).
 	Manager Manager `yaml:"manager"`
@@ -48,10 +55,13 @@ type Listener struct {
 	RedirectHTTPS bool `yaml:"redirecthttps"`
 }
 
-// TLS names the certificate and key files of a listener.
+// TLS names the certificate and key files of a listener; both are
+// required.
 type TLS struct {
+	// Cert is the PEM certificate chain file.
 	Cert string `yaml:"cert"`
-	Key  string `yaml:"key"`
+	// Key is the PEM private key file.
+	Key string `yaml:"key"`
 }
 
 // Manager configures the balancer-manager listener.
@@ -72,12 +82,16 @@ type Manager struct {
 
 // Auth lists the manager's users.
 type Auth struct {
+	// Users are the accounts; at least one.
 	Users []User `yaml:"users"`
 }
 
-// User is one manager account. Password is a bcrypt hash, never plain text.
+// User is one manager account.
 type User struct {
-	Name     string `yaml:"name"`
+	// Name is the login, unique, without ':'.
+	Name string `yaml:"name"`
+	// Password is a bcrypt hash ($2a$, $2b$ or $2y$, as htpasswd -B
+	// writes), never the password itself.
 	Password string `yaml:"password"`
 	// ReadOnly users may look but not edit.
 	ReadOnly bool `yaml:"readonly"`
@@ -99,10 +113,12 @@ type Redis struct {
 	Addrs []string `yaml:"addrs"`
 	// MasterName selects Sentinel mode.
 	MasterName string `yaml:"mastername"`
-	Username   string `yaml:"username"`
+	// Username is the Redis ACL user ("" for the default user).
+	Username string `yaml:"username"`
 	// Password is the Redis password; it is never logged.
 	Password string `yaml:"password"`
-	DB       int    `yaml:"db"`
+	// DB is the database number (default 0; Redis Cluster has only 0).
+	DB int `yaml:"db"`
 	// TLS connects with TLS.
 	TLS bool `yaml:"tls"`
 	// KeyPrefix prefixes every key (default "balancer:").
@@ -113,6 +129,8 @@ type Redis struct {
 
 // Balancer is a group of members behind one lbmethod and one sticky rule.
 type Balancer struct {
+	// Name is what routes refer to: letters, digits, '.', '_' and '-',
+	// unique.
 	Name string `yaml:"name"`
 	// LBMethod is byrequests (default), bytraffic or bybusyness.
 	LBMethod string `yaml:"lbmethod"`
@@ -125,16 +143,20 @@ type Balancer struct {
 	ScolonPathDelim bool `yaml:"scolonpathdelim"`
 	// StickyMode is route (default: the route suffix of the session id),
 	// insert (the balancer sets its own route cookie, StickyCookie) or
-	// learn (member Set-Cookie values are remembered per member).
+	// learn (member Set-Cookie values of the StickySession cookie are
+	// remembered per member; needs StickySession).
 	StickyMode string `yaml:"stickymode"`
-	// StickyCookie names the cookie of insert mode (default ROUTEID).
+	// StickyCookie names the cookie of insert mode (default ROUTEID); it
+	// must differ from the application's session cookie.
 	StickyCookie string `yaml:"stickycookie"`
 	// NoFailover answers 503 when a sticky request's member is unusable.
 	NoFailover bool `yaml:"nofailover"`
 	// MaxAttempts is how many other members a failed request may try;
-	// nil means members-1.
+	// absent means the number of members less one (see Attempts), 0 means
+	// no failover.
 	MaxAttempts *int `yaml:"maxattempts"`
-	// Timeout is how long to wait for a usable member when none is (httpd).
+	// Timeout is how long to wait for a usable member when none is
+	// (httpd; default 0: answer 503 at once).
 	Timeout Duration `yaml:"timeout"`
 	// TryTimeout bounds the wait for the first response byte of an
 	// idempotent request before it is retried on another member (0 = off).
@@ -143,33 +165,41 @@ type Balancer struct {
 	FailOnStatus []int `yaml:"failonstatus"`
 	// FailOnTimeout puts a member in error when it times out.
 	FailOnTimeout bool `yaml:"failontimeout"`
-	// ForceRecovery retries members in error when all are (default true).
+	// ForceRecovery retries members in error when all are (default true;
+	// see Recover).
 	ForceRecovery *bool `yaml:"forcerecovery"`
-	// RetryBuffer is the largest request body kept for a retry (default 1MiB).
+	// RetryBuffer is the largest request body kept for a retry (default
+	// 1MiB; 0 keeps none, so requests with a body are not retried once
+	// sent).
 	RetryBuffer Size `yaml:"retrybuffer"`
 	// SessionLifetime is how long a moved or learned session is remembered
 	// (default 30m).
 	SessionLifetime Duration `yaml:"sessionlifetime"`
 	// MaxSessions bounds the moved/learned session tables (default 100000).
 	MaxSessions int `yaml:"maxsessions"`
-	// HealthCheck enables active checks of every member.
+	// HealthCheck enables active checks of every member (default: none).
 	HealthCheck *HealthCheck `yaml:"healthcheck"`
-	Members     []Member     `yaml:"members"`
+	// Members are the application servers; at least one.
+	Members []Member `yaml:"members"`
 }
 
 // HealthCheck is httpd mod_proxy_hcheck's model.
 type HealthCheck struct {
-	// Method is GET (default), HEAD, OPTIONS or TCP (connect only).
+	// Method is GET (default), HEAD, OPTIONS or TCP (connect only); it is
+	// upper-cased on load.
 	Method string `yaml:"method"`
-	// URI is requested on the member (default "/").
+	// URI is requested on the member (default "/"); a path, with no
+	// query.
 	URI string `yaml:"uri"`
-	// Interval between checks (default 5s).
+	// Interval between checks (default 5s, at least 100ms).
 	Interval Duration `yaml:"interval"`
 	// Timeout of one check (default: the smaller of Interval and 5s).
 	Timeout Duration `yaml:"timeout"`
-	// Passes consecutive successes bring a failed member back (default 1).
+	// Passes consecutive successes bring a failed member back (default 1;
+	// 0 is an error).
 	Passes int `yaml:"passes"`
-	// Fails consecutive failures mark a member failed (default 1).
+	// Fails consecutive failures mark a member failed (default 1; 0 is an
+	// error).
 	Fails int `yaml:"fails"`
 	// Expect lists accepted statuses: codes or ranges ("200-399", default).
 	Expect StatusRanges `yaml:"expect"`
@@ -177,18 +207,27 @@ type HealthCheck struct {
 
 // Member is one application server.
 type Member struct {
-	URL   string `yaml:"url"`
+	// URL is http:// or https:// with a host, and optionally a path that
+	// replaces the route's path prefix; no query, fragment or credentials.
+	// It is the member's identity within its balancer.
+	URL string `yaml:"url"`
+	// Route is the suffix of session ids that names this member (token
+	// characters, under 64, unique in the balancer). A member without a
+	// route gets no sticky requests.
 	Route string `yaml:"route"`
-	// LoadFactor is the weight, 1-100, decimals allowed (default 1).
+	// LoadFactor is the weight, 1-100, decimals allowed (default 1; an
+	// explicit 0 is an error).
 	LoadFactor float64 `yaml:"loadfactor"`
 	// LBSet: members of a lower set are used first (0-99, default 0).
 	LBSet int `yaml:"lbset"`
-	// Status flags: disabled, stopped, ignore-errors, hot-standby, drain.
+	// Status flags: disabled, stopped, ignore-errors, hot-standby, drain
+	// (default none); lower-cased on load.
 	Status []string `yaml:"status"`
 	// Redirect is the route that takes this member's sticky sessions when
 	// it is unusable.
 	Redirect string `yaml:"redirect"`
-	// Retry is how long a member in error is skipped; nil = 60s, 0 = always.
+	// Retry is how long a member in error is skipped (default 60s; 0
+	// retries it at once; see RetryTime).
 	Retry *Duration `yaml:"retry"`
 	// ConnectionTimeout bounds the connect (default: Timeout).
 	ConnectionTimeout Duration `yaml:"connectiontimeout"`
@@ -199,10 +238,10 @@ type Member struct {
 	// SlowStart ramps the effective loadfactor up over this time after the
 	// member recovers (0 = off).
 	SlowStart Duration `yaml:"slowstart"`
-	// Max concurrent requests to this member (0 = unlimited).
+	// Max concurrent requests to this member (default 0: unlimited).
 	Max int `yaml:"max"`
 	// MaxQueue requests may wait for a slot when Max is reached (default 0:
-	// shed to another member at once).
+	// shed to another member at once); needs Max.
 	MaxQueue int `yaml:"maxqueue"`
 	// QueueTimeout is the longest wait in that queue (default 1s).
 	QueueTimeout Duration `yaml:"queuetimeout"`
@@ -210,7 +249,9 @@ type Member struct {
 
 // Route maps a path prefix to a balancer.
 type Route struct {
-	Path     string `yaml:"path"`
+	// Path is the prefix matched, starting with "/"; unique.
+	Path string `yaml:"path"`
+	// Balancer names the balancer that serves the prefix.
 	Balancer string `yaml:"balancer"`
 	// Reverse rewrites Location, Content-Location, URI and cookie paths in
 	// responses, as ProxyPassReverse does.
