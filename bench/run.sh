@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Measures the balancer side by side with HAProxy, nginx, httpd
+# (mod_proxy_balancer) and Caddy on this machine, 127.0.0.1 only:
+#
+#   bench/run.sh                 # DURATION=10 ROUNDS=3 per measurement
+#   QUICK=1 bench/run.sh         # about a minute, for a smoke run
+#   PEERS="balancer haproxy" DURATION=20 ROUNDS=5 CONNS=64 bench/run.sh
+#
+# Each peer is configured as the closest equivalent of the balancer's
+# sticky setup (bench/peers/), checked to route by the session's route,
+# then measured in turn, interleaved and repeated: requests/s, p50, p99,
+# p99.9, errors, and the proxy's own CPU time per request (utime+stime of
+# all its processes, from /proc). The proxy runs on core 0; wrk and the
+# three members on core 1. Output: bench/results/results.csv,
+# RESULTS.md and chart.svg.
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+export BENCH_DIR
+ROOT=$(dirname "$BENCH_DIR")
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+CONNS=${CONNS:-64}
+if [ "${QUICK:-}" = 1 ]; then DURATION=3; ROUNDS=1; fi
+PEERS=${PEERS:-"balancer haproxy nginx apache2 caddy"}
+SCENARIOS=${SCENARIOS:-"sticky nocookie"}
+CONNMODES=${CONNMODES:-"keepalive close"}
+PORT=19080
+MGRPORT=19081
+TMP=$(mktemp -d /tmp/balancer-bench.XXXXXX)
+export TMP PORT MGRPORT
+OUT=$BENCH_DIR/results
+mkdir -p "$OUT"
+pids=()
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -- -"$p" 2>/dev/null || true; done
+  stop_peer || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+need() { command -v "$1" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1 || true; }
+need wrk wrk
+need haproxy haproxy
+need nginx nginx-light
+need apache2 apache2
+need caddy caddy
+
+echo "== building"
+(cd "$ROOT" && go build -o "$TMP/balancer" ./cmd/balancer && go build -o "$TMP/member" ./bench/member)
+
+echo "== members on core 1"
+for i in 1 2 3; do
+  setsid taskset -c 1 "$TMP/member" -listen 127.0.0.1:1910$i -route node$i >/dev/null 2>&1 &
+  pids+=($!)
+done
+sleep 0.5
+
+available() {
+  case $1 in
+    balancer) true ;;
+    haproxy) command -v haproxy >/dev/null ;;
+    nginx) command -v nginx >/dev/null ;;
+    apache2) command -v apache2 >/dev/null ;;
+    caddy) command -v caddy >/dev/null ;;
+    *) false ;;
+  esac
+}
+
+render() { # template → file with ${TMP}, ${PORT}, ${MGRPORT} replaced
+  sed -e "s|\${TMP}|$TMP|g" -e "s|\${PORT}|$PORT|g" -e "s|\${MGRPORT}|$MGRPORT|g" "$1" > "$2"
+}
+
+PEER_PID=
+start_peer() {
+  local p=$1
+  case $p in
+    balancer) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
+      setsid taskset -c 0 "$TMP/balancer" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
+    haproxy) render "$BENCH_DIR/peers/haproxy.cfg" "$TMP/haproxy.cfg"
+      setsid taskset -c 0 haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/$p.log" 2>&1 & ;;
+    nginx) render "$BENCH_DIR/peers/nginx.conf" "$TMP/nginx.conf"
+      setsid taskset -c 0 nginx -c "$TMP/nginx.conf" -g 'daemon off;' >"$TMP/$p.log" 2>&1 & ;;
+    apache2) render "$BENCH_DIR/peers/apache2.conf" "$TMP/apache2.conf"
+      setsid taskset -c 0 apache2 -f "$TMP/apache2.conf" -DFOREGROUND >"$TMP/$p.log" 2>&1 & ;;
+    caddy) render "$BENCH_DIR/peers/Caddyfile" "$TMP/Caddyfile"
+      HOME=$TMP XDG_DATA_HOME=$TMP XDG_CONFIG_HOME=$TMP setsid taskset -c 0 caddy run --config "$TMP/Caddyfile" --adapter caddyfile >"$TMP/$p.log" 2>&1 & ;;
+  esac
+  PEER_PID=$!
+  for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0
+    sleep 0.1
+  done
+  echo "   $p did not start:"; tail -5 "$TMP/$p.log"; return 1
+}
+
+stop_peer() {
+  [ -n "$PEER_PID" ] || return 0
+  kill -TERM -- -"$PEER_PID" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- -"$PEER_PID" 2>/dev/null || true
+  PEER_PID=
+  sleep 0.3
+}
+
+# routes_by_route checks that every request of a session reaches its
+# route's member.
+routes_by_route() {
+  for r in node1 node2 node3; do
+    for i in 1 2 3 4 5; do
+      got=$(curl -s -D - -o /dev/null -H "Cookie: JSESSIONID=abc$i.$r" "http://127.0.0.1:$PORT/app" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-route"{print $2}')
+      [ "$got" = "$r" ] || { echo "   session of $r went to '$got'"; return 1; }
+    done
+  done
+}
+
+# cpu_ticks sums utime+stime of every process in the peer's session.
+cpu_ticks() {
+  local sid=$1 total=0
+  for pid in $(ps -e -o pid=,sid= | awk -v s="$sid" '$2==s{print $1}'); do
+    if [ -r /proc/$pid/stat ]; then
+      t=$(sed 's/^.*) //' /proc/$pid/stat | awk '{print $12+$13}')
+      total=$((total + t))
+    fi
+  done
+  echo $total
+}
+
+CSV=$OUT/results.csv
+echo "peer,scenario,conn,round,rps,p50_us,p99_us,p999_us,errors,requests,cpu_us_per_req" > "$CSV"
+HZ=$(getconf CLK_TCK)
+ok_peers=()
+for p in $PEERS; do
+  available "$p" || { echo "== $p: not installable here, skipped"; continue; }
+  start_peer "$p" || { stop_peer; continue; }
+  if routes_by_route; then ok_peers+=("$p"); echo "== $p routes by route"; else echo "== $p does NOT route by route: not measured"; fi
+  stop_peer
+done
+
+for round in $(seq "$ROUNDS"); do
+  for scen in $SCENARIOS; do
+    for conn in $CONNMODES; do
+      for p in "${ok_peers[@]}"; do
+        start_peer "$p" || continue
+        hdr=()
+        [ "$conn" = close ] && hdr=(-H "Connection: close")
+        # warm up
+        taskset -c 1 wrk -t1 -c"$CONNS" -d1s "${hdr[@]}" -s "$BENCH_DIR/wrk/$scen.lua" "http://127.0.0.1:$PORT/" >/dev/null 2>&1 || true
+        before=$(cpu_ticks "$PEER_PID")
+        line=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 5s "${hdr[@]}" -s "$BENCH_DIR/wrk/$scen.lua" "http://127.0.0.1:$PORT/" 2>&1 | grep '^RESULT' || true)
+        after=$(cpu_ticks "$PEER_PID")
+        stop_peer
+        [ -n "$line" ] || { echo "   $p $scen $conn: no result"; continue; }
+        eval "$(echo "$line" | sed 's/^RESULT //; s/ /;/g')"
+        rps=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN{printf "%.0f", r/(d/1e6)}')
+        cpu=$(awk -v t=$((after-before)) -v hz="$HZ" -v r="$requests" 'BEGIN{ if (r>0) printf "%.2f", t*1e6/hz/r; else print 0 }')
+        echo "$p,$scen,$conn,$round,$rps,$p50_us,$p99_us,$p999_us,$errors,$requests,$cpu" >> "$CSV"
+        printf "   round %s %-8s %-9s %-9s %8s req/s  p99 %6s us  cpu %6s us/req  errors %s\n" "$round" "$p" "$scen" "$conn" "$rps" "$p99_us" "$cpu" "$errors"
+      done
+    done
+  done
+done
+
+echo "== report"
+(cd "$ROOT" && go run ./bench/report -in "$CSV" -out "$OUT")
+echo "== $OUT/RESULTS.md"
