@@ -134,6 +134,10 @@ func (m *Manager) renderPage(ctx *fasthttp.RequestCtx, who principal, status int
 	if v.Demo && v.Nonce == "" {
 		v.Demo = false
 	}
+	if !ctx.QueryArgs().Has("live") {
+		v.Forms = v.CanEdit
+		v.Actions = v.CanEdit || v.Demo
+	}
 	v.Balancers = m.buildView(m.b.Balancers(), now)
 	var buf bytes.Buffer
 	if err := m.page.Execute(&buf, v); err != nil {

@@ -70,8 +70,8 @@ func TestPageContent(t *testing.T) {
 		t.Error("node2 with sessions is called safe to stop")
 	}
 	// node1 had traffic in both intervals: two bars, the tallest full height.
-	if n := strings.Count(rowOf(t, page, "node1"), `<rect class="c0"`); n != 2 {
-		t.Errorf("node1 has %d bars, want 2", n)
+	if bars := regexp.MustCompile(`<path class="c0" d="([^"]*)"`).FindStringSubmatch(r1); bars == nil || strings.Count(bars[1], "M") != 2 || !strings.Contains(bars[1], "v-31") {
+		t.Errorf("node1's bars: %v", bars)
 	}
 	if !strings.Contains(page, "saved to /etc/balancer.yaml") {
 		t.Error("persistence not shown")
@@ -133,5 +133,27 @@ func TestMetricsAndHealthz(t *testing.T) {
 				t.Errorf("GET %s: %d\n%.300s", tc.path, r.status, r.body)
 			}
 		})
+	}
+}
+
+// The live view the script polls carries the data cells and the nonce but
+// no forms, so it stays small.
+func TestLiveView(t *testing.T) {
+	_, c := start(t, newTestBackend(t), Options{})
+	full, live := c.get(DefaultPath).body, c.get(DefaultPath+"?live=1").body
+	if !strings.Contains(full, "<form") || strings.Contains(live, "<form") {
+		t.Errorf("forms: full page %v, live view %v", strings.Contains(full, "<form"), strings.Contains(live, "<form"))
+	}
+	for _, id := range []string{`id="b0-m0-status"`, `id="b0-m2-sessions"`, `id="b0-sum"`, `id="facts"`} {
+		if !strings.Contains(live, id) {
+			t.Errorf("live view lacks %s", id)
+		}
+	}
+	n := nonceRE.FindStringSubmatch(full)
+	if n == nil || !strings.Contains(live, `data-nonce="`+n[1]+`"`) {
+		t.Error("live view does not carry the page's nonce")
+	}
+	if len(live) >= len(full) {
+		t.Errorf("live view %d bytes, full page %d", len(live), len(full))
 	}
 }

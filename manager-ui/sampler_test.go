@@ -85,19 +85,17 @@ func (s *Sampler) samples() int {
 }
 
 func TestSparkline(t *testing.T) {
-	bars := sparkline([]float64{math.NaN(), 0, 5, 10}, 10, 10)
-	if len(bars) != 2 {
-		t.Fatalf("bars %v", bars)
+	// Four rates in ten slots of 15 units: the bars sit at the right edge,
+	// scaled to the peak, gaps between them; no bar for NaN or zero.
+	got := sparkline([]float64{math.NaN(), 0, 5, 10}, 10, 10)
+	want := "M120 32v-15.5h11.25v15.5z" + "M135 32v-31h11.25v31z"
+	if got != want {
+		t.Errorf("sparkline:\n got %s\nwant %s", got, want)
 	}
-	// Four rates in ten slots: the last one sits at the right edge, full height.
-	last := bars[1]
-	if last.X != num(9*sparkW/10.0) || last.Y != "1" || last.H != "31" {
-		t.Errorf("last bar %+v", last)
+	if got := sparkline([]float64{0.001}, 10, 10); got != "M135 32v-1h11.25v1z" {
+		t.Errorf("a tiny rate still shows: %s", got)
 	}
-	if half := bars[0]; half.H != "15.5" {
-		t.Errorf("half bar %+v", half)
-	}
-	if sparkline([]float64{1}, 10, 0) != nil {
+	if sparkline([]float64{1}, 10, 0) != "" {
 		t.Error("bars without a peak")
 	}
 }

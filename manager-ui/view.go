@@ -27,21 +27,25 @@ var flagInfo = map[string]struct{ class, title string }{
 
 // pageView is what the page template renders.
 type pageView struct {
-	Base      string // the path the assets and the API hang under
-	Page      string // the page's URL path
-	Nonce     string
-	Info      Info
-	Uptime    string
-	User      string
-	CanEdit   bool
-	ReadOnly  string // why edits are off, when they are
-	Demo      bool
-	Flash     string
-	Error     string
-	Window    string // the span the charts cover
-	LBMethods []string
-	Flags     []string
-	Balancers []balancerView
+	Base     string // the path the assets and the API hang under
+	Page     string // the page's URL path
+	Nonce    string
+	Info     Info
+	Uptime   string
+	User     string
+	CanEdit  bool
+	ReadOnly string // why edits are off, when they are
+	Demo     bool
+	// Forms and Actions say whether to render the edit forms and the
+	// actions column; the live refresh (?live=1) skips both, since it
+	// only swaps the data cells.
+	Forms, Actions bool
+	Flash          string
+	Error          string
+	Window         string // the span the charts cover
+	LBMethods      []string
+	Flags          []string
+	Balancers      []balancerView
 }
 
 // balancerView is one balancer on the page.

@@ -27,38 +27,35 @@
     cur.replaceWith(document.importNode(next, true));
   }
 
+  // patch swaps the data cells of the live view into the page. When
+  // members or balancers came or went, the page reloads instead (unless
+  // the user is editing), since the live view carries no forms.
   function patch(doc) {
     var main = document.querySelector('main');
     var nextMain = doc.querySelector('main');
     if (!main || !nextMain) return;
-    var seen = {};
-    nextMain.querySelectorAll('section.balancer').forEach(function (ns) {
-      seen[ns.id] = true;
-      var cs = document.getElementById(ns.id);
-      if (!cs) {
-        main.appendChild(document.importNode(ns, true));
-        return;
-      }
-      if (cs.getAttribute('data-shape') !== ns.getAttribute('data-shape')) {
-        if (!editing(cs)) swap(cs, ns);
-        return;
-      }
-      ns.querySelectorAll('[data-live][id]').forEach(function (n) {
-        var c = document.getElementById(n.id);
-        if (c && !editing(c)) swap(c, n);
-      });
+    var cur = main.querySelectorAll('section.balancer');
+    var next = nextMain.querySelectorAll('section.balancer');
+    var same = cur.length === next.length;
+    next.forEach(function (ns, i) {
+      same = same && cur[i].id === ns.id && cur[i].getAttribute('data-shape') === ns.getAttribute('data-shape');
     });
-    main.querySelectorAll('section.balancer').forEach(function (cs) {
-      if (!seen[cs.id] && !editing(cs)) cs.remove();
+    if (!same) {
+      if (!editing(main)) location.replace(location.pathname + location.hash);
+      return;
+    }
+    nextMain.querySelectorAll('[data-live][id]').forEach(function (n) {
+      var c = document.getElementById(n.id);
+      if (c && !editing(c)) swap(c, n);
     });
     var facts = doc.getElementById('facts');
     var cf = document.getElementById('facts');
     if (facts && cf) swap(cf, facts);
     // After a restart of the balancer the nonce changes: carry the new one
     // into the open page's forms.
-    var nonce = doc.querySelector('input[name=nonce]');
+    var nonce = doc.body.getAttribute('data-nonce');
     if (nonce) {
-      document.querySelectorAll('input[name=nonce]').forEach(function (i) { i.value = nonce.value; });
+      document.querySelectorAll('input[name=nonce]').forEach(function (i) { i.value = nonce; });
     }
   }
 
@@ -69,7 +66,7 @@
 
   function refresh() {
     if (document.hidden) return;
-    fetch(location.pathname, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'text/html' } })
+    fetch(location.pathname + '?live=1', { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'text/html' } })
       .then(function (r) {
         if (!r.ok) throw new Error('HTTP ' + r.status);
         return r.text();
