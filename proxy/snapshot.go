@@ -134,8 +134,14 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("balancer %s: %w", bc.Name, err)
 		}
-		spec, err := affinity.NewSpec(bc.StickySession, bc.StickySessionSep, bc.ScolonPathDelim)
-		if err != nil && bc.StickySession != "" {
+		// In insert mode the route is read back from the balancer's own
+		// cookie (ROUTEID=.node1), not from the application's.
+		cookie, sep := bc.StickySession, bc.StickySessionSep
+		if bc.StickyMode == "insert" {
+			cookie, sep = bc.StickyCookie, "."
+		}
+		spec, err := affinity.NewSpec(cookie, sep, bc.ScolonPathDelim)
+		if err != nil && cookie != "" {
 			return nil, fmt.Errorf("balancer %s: %w", bc.Name, err)
 		}
 		b := &Balancer{

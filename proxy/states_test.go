@@ -187,3 +187,29 @@ func TestMaxWithQueue(t *testing.T) {
 		t.Fatalf("sticky requests: %v", routes[:2])
 	}
 }
+
+// TestInsertMode: for apps that tag nothing, the balancer sets its own
+// route cookie on the first answer and after a failover, and follows it.
+func TestInsertMode(t *testing.T) {
+	ms := []*testutil.Member{testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2")}
+	_, base := startProxy(t, twoYAML("    stickymode: insert\n    stickycookie: ROUTEID\n", ""), ms...)
+	resp, err := client.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var route string
+	for _, c := range resp.Cookies() {
+		if c.Name == "ROUTEID" {
+			route = strings.TrimPrefix(c.Value, ".")
+		}
+	}
+	if route == "" || route != resp.Header.Get("X-Route") {
+		t.Fatalf("first answer from %q set ROUTEID route %q", resp.Header.Get("X-Route"), route)
+	}
+	for i := 0; i < 10; i++ {
+		if _, r, _ := get(t, base+"/", "Cookie: ROUTEID=."+route); r != route {
+			t.Fatalf("insert-mode cookie not followed: %q", r)
+		}
+	}
+}
