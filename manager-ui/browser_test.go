@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,8 +20,6 @@ import (
 	"balancer/internal/testutil"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
 // A real balancer in front of real members, its manager page in a real
 // headless Chromium: an operator drains node2 through the edit form, and
 // real traffic then shows node2 takes no new session while its own
@@ -31,7 +28,7 @@ func TestBrowserDrain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Chromium")
 	}
-	ensureChromium(t)
+	chromium := testutil.EnsurePackage(t, "chromium", "chromium")
 	members := []*testutil.Member{
 		testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2"), testutil.StartMember(t, "node3"),
 	}
@@ -51,7 +48,7 @@ func TestBrowserDrain(t *testing.T) {
 	stop := traffic(t, proxy, sessions)
 	defer stop()
 
-	ctx := browser(t)
+	ctx := browser(t, chromium)
 	console := watchConsole(ctx)
 	row := `tr[data-route="node2"]`
 	if err := chromedp.Do(ctx,
@@ -256,10 +253,10 @@ func traffic(t *testing.T, proxy string, sessions map[string][]string) (stop fun
 }
 
 // browser starts headless Chromium for the test.
-func browser(t *testing.T) context.Context {
+func browser(t *testing.T, chromium string) context.Context {
 	t.Helper()
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
+		chromedp.ExecPath(chromium),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -299,53 +296,4 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", filepath.Join(dir, name))
-}
-
-// aptMu serialises this package's installs; dpkg's own lock serialises
-// them with other processes (we wait for it).
-var aptMu sync.Mutex
-
-// ensureChromium installs Debian's chromium when it is missing, and skips
-// the test only when it cannot be installed.
-func ensureChromium(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err == nil {
-		return
-	}
-	aptMu.Lock()
-	defer aptMu.Unlock()
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		t.Skip("chromium is not installed and there is no apt-get to install it")
-	}
-	var out []byte
-	var err error
-	updated := false
-	for attempt := 0; attempt < 60; attempt++ {
-		cmd := exec.Command("apt-get", "install", "-y", "--no-install-recommends", "chromium")
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		out, err = cmd.CombinedOutput()
-		if err == nil {
-			break
-		}
-		s := string(out)
-		switch {
-		case strings.Contains(s, "Could not get lock"), strings.Contains(s, "is locked by another process"):
-			time.Sleep(5 * time.Second) // another install is running
-		case !updated && (strings.Contains(s, "Unable to locate package") || strings.Contains(s, "404")):
-			updated = true
-			_ = exec.Command("apt-get", "update").Run()
-		default:
-			attempt = 60
-		}
-	}
-	if _, serr := os.Stat(chromiumPath); serr != nil {
-		t.Skipf("chromium cannot be installed (apt-get install chromium: %v):\n%s", err, tail(string(out), 800))
-	}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
 }
