@@ -146,7 +146,6 @@ func machineInfo() string {
 // chart draws requests/s and CPU per request as grouped bars.
 func chart(data map[key]*stats, peers, scens, conns []string, machine string) string {
 	colors := []string{"#1d6fe0", "#e07a1d", "#2a9d4a", "#b03a9a", "#777777", "#c23b3b"}
-	type group struct{ label string }
 	var groups []key
 	for _, sc := range scens {
 		for _, c := range conns {
