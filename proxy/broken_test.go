@@ -144,7 +144,7 @@ routes:
 	mem := p.Snapshot().Balancer("c").Members()[0]
 	// Pooled member connections are closed when the case ends, so that
 	// the leak counts see only what a broken exchange left behind.
-	// removed
+	t.Cleanup(mem.st.hc.CloseIdleConnections)
 
 	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {
