@@ -76,7 +76,7 @@ func (m *Manager) serveForm(ctx *fasthttp.RequestCtx, who principal) {
 
 // formEdit performs the form's action; kind names the confirmation.
 func (m *Manager) formEdit(args *fasthttp.Args, who principal) (kind string, err error) {
-	get := func(k string) string { return strings.TrimSpace(string(args.Peek(k))) }
+	get := formValue(args)
 	action := get("action")
 	if action == "demo" {
 		return m.demoAction(get("route"), get("running"))
@@ -133,7 +133,7 @@ func (m *Manager) apply(edits []config.Edit, who principal) error {
 // differ from the member's current values, so a form left open while
 // someone else edited another field does not undo their change.
 func memberFormEdits(b Balancer, mb Member, args *fasthttp.Args) ([]config.Edit, error) {
-	get := func(k string) string { return strings.TrimSpace(string(args.Peek(k))) }
+	get := formValue(args)
 	var ch MemberChange
 	if s := get("loadfactor"); s != "" {
 		f, err := strconv.ParseFloat(s, 64)
@@ -187,7 +187,7 @@ func flagEdit(b Balancer, mb Member, flag string, on bool) ([]config.Edit, error
 
 // balancerFormEdits turns the balancer form into edits of changed fields.
 func balancerFormEdits(b Balancer, args *fasthttp.Args) ([]config.Edit, error) {
-	get := func(k string) string { return strings.TrimSpace(string(args.Peek(k))) }
+	get := formValue(args)
 	var ch BalancerChange
 	if s := get("lbmethod"); s != "" && s != b.LBMethod {
 		ch.LBMethod = &s
@@ -215,7 +215,7 @@ func balancerFormEdits(b Balancer, args *fasthttp.Args) ([]config.Edit, error) {
 
 // newMemberForm reads the add-member form.
 func newMemberForm(args *fasthttp.Args) (NewMember, error) {
-	get := func(k string) string { return strings.TrimSpace(string(args.Peek(k))) }
+	get := formValue(args)
 	nm := NewMember{URL: get("url"), Route: get("route"), Redirect: get("redirect")}
 	if s := get("loadfactor"); s != "" {
 		f, err := strconv.ParseFloat(s, 64)
@@ -252,6 +252,11 @@ func (m *Manager) demoAction(route, running string) (string, error) {
 		return "started", nil
 	}
 	return "stopped", nil
+}
+
+// formValue reads trimmed form fields.
+func formValue(args *fasthttp.Args) func(key string) string {
+	return func(key string) string { return strings.TrimSpace(string(args.Peek(key))) }
 }
 
 // findBalancer finds a balancer by name.

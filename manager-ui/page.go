@@ -117,7 +117,6 @@ func (m *Manager) renderPage(ctx *fasthttp.RequestCtx, who principal, status int
 		Base: m.path, Page: m.pagePath(), Info: info, User: who.Name,
 		Flash: flash, Error: errMsg, Window: m.window(),
 		LBMethods: lbMethods, Flags: adminFlags,
-		Demo: info.Demo && m.demo != nil && !who.ReadOnly,
 	}
 	if !info.Started.IsZero() {
 		v.Uptime = humanDuration(now.Sub(info.Started))
@@ -131,9 +130,8 @@ func (m *Manager) renderPage(ctx *fasthttp.RequestCtx, who principal, status int
 		v.CanEdit = true
 		v.Nonce = m.csrf.nonce(m.viewer(ctx))
 	}
-	if v.Demo && v.Nonce == "" {
-		v.Demo = false
-	}
+	// The demo's buttons post forms, so they need the nonce too.
+	v.Demo = info.Demo && m.demo != nil && v.CanEdit
 	if !ctx.QueryArgs().Has("live") {
 		v.Forms = v.CanEdit
 		v.Actions = v.CanEdit || v.Demo

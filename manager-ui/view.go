@@ -184,11 +184,13 @@ func chartLabel(mb Member, now float64, rates []float64, window string) string {
 		": " + humanRate(now) + " now, peak " + humanRate(peak)
 }
 
+// rank orders tones: a row takes the gravest of its badges'.
+var rank = map[string]int{"ok": 0, "info": 1, "warn": 2, "off": 3, "bad": 4}
+
 // badges lists a member's status labels and the row's tone.
 func badges(mb Member) ([]badge, string) {
 	var out []badge
 	tone := "ok"
-	rank := map[string]int{"ok": 0, "info": 1, "warn": 2, "off": 3, "bad": 4}
 	for _, f := range mb.Status {
 		fi, ok := flagInfo[f]
 		if !ok {
