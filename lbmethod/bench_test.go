@@ -19,12 +19,13 @@ func benchMembers(n int) []Member {
 	return vs
 }
 
-// BenchmarkChoose measures one choice. Every method is O(n) per choice in
-// the member count: each candidate's Eligible, Factor and lbstatus are
-// visited on every choice (byrequests and bybusyness also write every
-// candidate's lbstatus), as in httpd.
+// BenchmarkChoose measures one choice. The methods New returns are O(n)
+// per choice in the member count: each candidate's Eligible, Factor and
+// lbstatus are visited on every choice (byrequests and bybusyness also
+// write every candidate's lbstatus), as in httpd. IndexedByRequests is
+// O(g + log n), g being the distinct factors (100 here).
 func BenchmarkChoose(b *testing.B) {
-	for _, method := range Names() {
+	for _, method := range testMethods {
 		for _, n := range []int{3, 100, 10000} {
 			b.Run(fmt.Sprintf("%s/%d", method, n), func(b *testing.B) {
 				vs := benchMembers(n)
@@ -38,17 +39,40 @@ func BenchmarkChoose(b *testing.B) {
 	}
 }
 
-// BenchmarkStick measures a sticky hit, O(n) like a choice.
+// BenchmarkStick measures a sticky hit: O(n) like a choice, but
+// O(log n) for IndexedByRequests.
 func BenchmarkStick(b *testing.B) {
+	for _, method := range []string{"byrequests", indexed} {
+		for _, n := range []int{3, 100, 10000} {
+			b.Run(fmt.Sprintf("%s/%d", method, n), func(b *testing.B) {
+				vs := benchMembers(n)
+				lb := mustNew(b, method)
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					lb.Stick(vs, i%n)
+					i++
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkIndexedChanged measures a choice that follows a change of one
+// member's eligibility, the case where IndexedByRequests does the most.
+func BenchmarkIndexedChanged(b *testing.B) {
 	for _, n := range []int{3, 100, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			vs := benchMembers(n)
-			lb := mustNew(b, "byrequests")
+			lb := &IndexedByRequests{}
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				lb.Stick(vs, i%n)
-				i++
+				m := vs[i%n].(*member)
+				m.full = !m.full
+				lb.Changed(vs, i%n)
+				lb.Choose(vs)
+				i += 7
 			}
 		})
 	}

@@ -53,19 +53,22 @@ func TestByRequestsSequence(t *testing.T) {
 			{down(0, false), "aaa"},
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ms, vs := group(tt.lf...)
-			m := mustNew(t, "byrequests")
-			for n, s := range tt.steps {
-				if s.set != nil {
-					s.set(ms)
+	for _, method := range []string{"byrequests", indexed} {
+		for _, tt := range tests {
+			t.Run(method+"/"+tt.name, func(t *testing.T) {
+				ms, vs := group(tt.lf...)
+				m := mustNew(t, method)
+				for n, s := range tt.steps {
+					if s.set != nil {
+						s.set(ms)
+						changed(m, vs)
+					}
+					if got := picks(m, vs, len(s.want)); got != s.want {
+						t.Fatalf("step %d: choices %s, want %s", n, got, s.want)
+					}
 				}
-				if got := picks(m, vs, len(s.want)); got != s.want {
-					t.Fatalf("step %d: choices %s, want %s", n, got, s.want)
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -85,20 +88,22 @@ func TestByRequestsShares(t *testing.T) {
 		{"3:1:1, a full", []int64{3, 1, 1}, func(ms []*member) { ms[0].full = true }, 400, []int{0, 200, 200}},
 		{"3:1:1, b in error", []int64{3, 1, 1}, func(ms []*member) { ms[1].down = true }, 400, []int{300, 0, 100}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ms, vs := group(tt.lf...)
-			if tt.set != nil {
-				tt.set(ms)
-			}
-			m := mustNew(t, "byrequests")
-			if got := counts(m, vs, tt.n); !slices.Equal(got, tt.want) {
-				t.Fatalf("choices per member %v, want %v", got, tt.want)
-			}
-			// Whole periods: lbstatus is back where it started.
-			if got := lbstatus(m, vs); slices.ContainsFunc(got, func(s int64) bool { return s != 0 }) {
-				t.Fatalf("lbstatus after whole periods %v, want all 0", got)
-			}
-		})
+	for _, method := range []string{"byrequests", indexed} {
+		for _, tt := range tests {
+			t.Run(method+"/"+tt.name, func(t *testing.T) {
+				ms, vs := group(tt.lf...)
+				if tt.set != nil {
+					tt.set(ms)
+				}
+				m := mustNew(t, method)
+				if got := counts(m, vs, tt.n); !slices.Equal(got, tt.want) {
+					t.Fatalf("choices per member %v, want %v", got, tt.want)
+				}
+				// Whole periods: lbstatus is back where it started.
+				if got := lbstatus(m, vs); slices.ContainsFunc(got, func(s int64) bool { return s != 0 }) {
+					t.Fatalf("lbstatus after whole periods %v, want all 0", got)
+				}
+			})
+		}
 	}
 }

@@ -31,7 +31,7 @@ func TestChooseLBSetsAndStandby(t *testing.T) {
 		{"nothing eligible", []m{{down: true}, {drain: true}, {standby: true, full: true}}, "-"},
 		{"no members", nil, "-"},
 	}
-	for _, method := range Names() {
+	for _, method := range testMethods {
 		for _, tt := range tests {
 			t.Run(method+"/"+tt.name, func(t *testing.T) {
 				ms := make([]*member, len(tt.members))

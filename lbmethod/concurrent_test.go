@@ -11,7 +11,7 @@ import (
 // lock.
 func TestConcurrentShares(t *testing.T) {
 	const goroutines, each = 8, 2000 // 16000 choices: 3200 whole periods of 3:1:1
-	for _, method := range []string{"byrequests", "bybusyness"} {
+	for _, method := range []string{"byrequests", indexed, "bybusyness"} {
 		t.Run(method, func(t *testing.T) {
 			ms, vs := group(3, 1, 1)
 			lb := mustNew(t, method)
@@ -39,7 +39,7 @@ func TestConcurrentShares(t *testing.T) {
 // counter updates from many goroutines; run with -race.
 func TestConcurrentUse(t *testing.T) {
 	const goroutines, each = 6, 500
-	for _, method := range Names() {
+	for _, method := range testMethods {
 		t.Run(method, func(t *testing.T) {
 			ms, vs := group(3, 2, 1)
 			ms[2].standby = true

@@ -10,7 +10,7 @@ import (
 // gains its factor and the member hit loses their sum; unusable members
 // are left alone. The same for every method.
 func TestStick(t *testing.T) {
-	for _, method := range Names() {
+	for _, method := range testMethods {
 		t.Run(method, func(t *testing.T) {
 			ms := []*member{
 				{factor: 100},
@@ -68,7 +68,7 @@ func TestStickCountsInChoices(t *testing.T) {
 // count that finishing requests decrement, so zeroing it would drive it
 // negative).
 func TestReset(t *testing.T) {
-	for _, method := range []string{"byrequests", "bybusyness"} {
+	for _, method := range []string{"byrequests", indexed, "bybusyness"} {
 		t.Run(method, func(t *testing.T) {
 			ms, vs := group(70, 30)
 			ms[0].sched.Busy.Store(3)
