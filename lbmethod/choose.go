@@ -85,22 +85,22 @@ type isBest interface {
 // chosen, the eligible hot-standby members of that lbset are. The first
 // lbset that yields a member wins. The caller holds the lock.
 func choose(ms []Member, cmp isBest) int {
-	cur, next := -1, -1
-	// Find the lowest lbset.
-	for _, m := range ms {
-		if s := m.LBSet(); cur < 0 || s < cur {
-			cur = s
-		}
+	if len(ms) == 0 {
+		return -1
 	}
-	for cur >= 0 {
+	cur := ms[0].LBSet()
+	for _, m := range ms[1:] {
+		cur = min(cur, m.LBSet())
+	}
+	for {
 		best := -1
-		hasStandby := false
-		next = -1
+		hasStandby, hasNext := false, false
+		next := 0
 		for i, m := range ms {
 			s := m.LBSet()
 			if s != cur {
-				if s > cur && (next < 0 || s < next) {
-					next = s
+				if s > cur && (!hasNext || s < next) {
+					next, hasNext = s, true
 				}
 				continue
 			}
@@ -119,10 +119,9 @@ func choose(ms []Member, cmp isBest) int {
 				}
 			}
 		}
-		if best >= 0 {
+		if best >= 0 || !hasNext {
 			return best
 		}
 		cur = next
 	}
-	return -1
 }

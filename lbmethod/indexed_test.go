@@ -37,7 +37,7 @@ func TestIndexedMatchesByRequests(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(seed), 7))
 			ref, lazy := &world{}, &world{}
 			newMember := func() {
-				f, s, h := factors[r.IntN(len(factors))], r.IntN(3), r.IntN(5) == 0
+				f, s, h := factors[r.IntN(len(factors))], r.IntN(3)-1, r.IntN(5) == 0 // lbset -1 too: nothing assumes 0-99
 				ref.all = append(ref.all, &member{factor: f, lbset: s, standby: h})
 				lazy.all = append(lazy.all, &member{factor: f, lbset: s, standby: h})
 			}
@@ -97,7 +97,7 @@ func TestIndexedMatchesByRequests(t *testing.T) {
 					what = fmt.Sprintf("factor %d=%d", i, f)
 					both(i, func(m *member) { m.factor = f })
 				case k < 88 && n > 0:
-					i, s := r.IntN(n), r.IntN(4)
+					i, s := r.IntN(n), r.IntN(4)-1
 					what = fmt.Sprintf("lbset %d=%d", i, s)
 					both(i, func(m *member) { m.lbset = s })
 				case k < 90 && n > 0:
