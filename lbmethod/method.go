@@ -2,7 +2,10 @@
 // (byrequests, bytraffic, bybusyness) with httpd's exact arithmetic: given
 // the same members, weights and lbsets they make the same sequence of
 // choices. A method is a pure choice over a pre-built slice of members; it
-// does no I/O and allocates nothing per call.
+// does no I/O and allocates nothing per call. The methods New returns ask
+// every member for its state on every choice, O(n); IndexedByRequests
+// makes byrequests' choices in O(g + log n) for callers that report each
+// member change.
 package lbmethod
 
 import "sync/atomic"
