@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -164,6 +165,11 @@ func (mc *memberConn[C]) Close() error {
 }
 
 func (mc *memberConn[C]) finish(reuse bool) {
+	// Bytes the member sent beyond its response would be read as the
+	// answer to the next request on this connection: never reuse it then.
+	if reuse && mc.br != nil && mc.br.Buffered() > 0 {
+		reuse = false
+	}
 	if mc.br != nil {
 		mc.hc.ReleaseReader(mc.br)
 		mc.br = nil
@@ -245,6 +251,13 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 		skip := req.Header.IsHead()
 		resp.Reset()
 		resp.SkipBody = skip
+		if ambiguousHead(mc.br) {
+			// Both Content-Length and Transfer-Encoding: the framing is
+			// ambiguous (RFC 9112 §6.3) and fasthttp would silently pick
+			// one; refuse the response and the connection.
+			mc.finish(false)
+			return false, &exchangeError{errBadResp, errAmbiguousFraming}
+		}
 		err = readHeader(resp, mc.br)
 		if err != nil {
 			mc.finish(false)
@@ -306,7 +319,10 @@ func readHeader(resp *fasthttp.Response, br *bufio.Reader) error {
 	return errTooManyInterim
 }
 
-var errTooManyInterim = errors.New("too many interim responses")
+var (
+	errTooManyInterim   = errors.New("too many interim responses")
+	errAmbiguousFraming = errors.New("response with both Content-Length and Transfer-Encoding")
+)
 
 func noBody(code int) bool {
 	return code < 200 || code == fasthttp.StatusNoContent || code == fasthttp.StatusNotModified
@@ -350,4 +366,39 @@ func skipTrailer(br *bufio.Reader) bool {
 		}
 	}
 	return false
+}
+
+// ambiguousHead looks at the response head as buffered (fasthttp keeps no
+// raw copy of a response head) and reports both Content-Length and
+// Transfer-Encoding in it. A head larger than one read is not checked.
+func ambiguousHead(br *bufio.Reader) bool {
+	if _, err := br.Peek(1); err != nil {
+		return false // readHeader reports it
+	}
+	b, _ := br.Peek(br.Buffered())
+	var cl, te bool
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return false
+		}
+		line := b[:i]
+		b = b[i+1:]
+		if len(line) <= 1 { // the empty line ending the head
+			return cl && te
+		}
+		cl = cl || hasFieldName(line, "content-length")
+		te = te || hasFieldName(line, "transfer-encoding")
+	}
+	return false
+}
+
+// hasFieldName reports whether a header line starts with name and a colon
+// (case-insensitively, whitespace before the colon tolerated).
+func hasFieldName(line []byte, name string) bool {
+	if len(line) <= len(name) || !bytes.EqualFold(line[:len(name)], []byte(name)) {
+		return false
+	}
+	rest := bytes.TrimLeft(line[len(name):], " \t")
+	return len(rest) > 0 && rest[0] == ':'
 }
