@@ -46,6 +46,16 @@ func (b *Balancer) afterResponse(ctx *fasthttp.RequestCtx, m *Member, rq *reques
 		if r, found := b.st.seen.Get(rq.sid, now); !found || r != m.Route {
 			b.st.seen.Put(string(rq.sid), m.Route, now)
 		}
+	} else if b.mode == "route" {
+		// A session the member just issued is held by it from now on: a
+		// draining member that hands out sessions is not safe to stop.
+		if v := ctx.Response.Header.PeekCookie(b.spec.Cookie()); len(v) > 0 {
+			if val, deleted, ok := b.spec.FromSetCookie(v); ok && !deleted {
+				if sid := b.spec.SessionID(val); len(sid) > 0 {
+					b.st.seen.Put(string(sid), m.Route, now)
+				}
+			}
+		}
 	}
 }
 
