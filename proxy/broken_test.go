@@ -324,6 +324,11 @@ func (cl *rawClient) get(path string) seenResponse {
 	if _, err := fmt.Fprintf(cl.c, "GET %s HTTP/1.1\r\nHost: test\r\n\r\n", path); err != nil {
 		return seenResponse{cut: true, err: err}
 	}
+	return readRaw(cl)
+}
+
+// readRaw reads one response from the client connection.
+func readRaw(cl *rawClient) seenResponse {
 	cl.raw.Reset()
 	resp, err := http.ReadResponse(cl.br, nil)
 	if err != nil {
@@ -414,4 +419,85 @@ func openFDs(t *testing.T) int {
 		t.Skip("no /proc/self/fd:", err)
 	}
 	return len(ents)
+}
+
+// TestDroppedAfterRequestIsNotReplayed: a member reads a whole request on
+// a reused keep-alive connection and closes it without answering (it
+// crashed after acting on it). The member may have acted, so only an
+// idempotent request may be sent again; a POST must not reach it twice.
+func TestDroppedAfterRequestIsNotReplayed(t *testing.T) {
+	for _, tc := range []struct {
+		method    string
+		want      string // the client's outcome, as in brokenCase.want
+		wantTimes int32  // how often the member received the request
+		bug       string
+	}{
+		{method: "GET", want: "200", wantTimes: 2},
+		{method: "POST", want: "502|cut", wantTimes: 1,
+			bug: "a POST whose pooled connection drops after it was written is sent again on a fresh connection (transport.go exchange, stale-connection retry)"},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			if tc.bug != "" {
+				t.Skip("bug: " + tc.bug)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got atomic.Int32
+			var wg sync.WaitGroup
+			t.Cleanup(func() { ln.Close(); wg.Wait() })
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						defer c.Close()
+						br := bufio.NewReader(c)
+						for n := 0; ; n++ {
+							req, err := http.ReadRequest(br)
+							if err != nil {
+								return
+							}
+							_, _ = io.Copy(io.Discard, req.Body)
+							if req.URL.Path == "/act" {
+								got.Add(1)
+								if n > 0 {
+									return // acted, then died before answering
+								}
+							}
+							fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(req.URL.Path), req.URL.Path)
+						}
+					}()
+				}
+			}()
+			p, base := startProxy(t, "balancers:\n  - name: c\n    members:\n      - url: http://"+ln.Addr().String()+"\n        timeout: 2s\nroutes:\n  - path: /\n    balancer: c\n")
+			t.Cleanup(p.Snapshot().Balancer("c").Members()[0].st.hc.CloseIdleConnections)
+			c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			cl := newRawClient(c)
+			if r := cl.get("/warm"); r.status != 200 {
+				t.Fatalf("warm-up: %s", r)
+			}
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(c, "%s /act HTTP/1.1\r\nHost: test\r\nContent-Length: 4\r\n\r\ndata", tc.method)
+			r := readRaw(cl)
+			t.Logf("client saw %s; the member received it %d times", r, got.Load())
+			if !r.matches(tc.want) {
+				t.Errorf("client saw %s, want %s", r, tc.want)
+			}
+			if n := got.Load(); n != tc.wantTimes {
+				t.Errorf("the member received the %s %d times, want %d", tc.method, n, tc.wantTimes)
+			}
+		})
+	}
 }
