@@ -40,7 +40,11 @@ balancers:
 	for _, m := range members {
 		y += fmt.Sprintf("      - url: %s\n        route: %s\n", m.URL, m.Route)
 	}
-	y += "routes:\n  - path: /\n    balancer: c\n"
+	y += "  - name: learned\n    stickymode: learn\n    stickysession: JSESSIONID\n    members:\n"
+	for _, m := range members {
+		y += fmt.Sprintf("      - url: %s\n        route: %s\n", m.URL, m.Route)
+	}
+	y += "routes:\n  - path: /\n    balancer: c\n  - path: /learn\n    balancer: learned\n"
 	r.cfg = writeFile(t, "replica.yaml", y)
 	r.proc = startBinary(t, r.addr, "-config", r.cfg)
 	waitListening(t, r.mgr, r.proc)
@@ -150,6 +154,37 @@ func TestReplicasShareEditsAndSessions(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if _, r := routeVia(t, b.addr, "moved.node1"); r != "node2" {
 		t.Fatalf("replica B sent the moved session back to %q", r)
+	}
+
+	// 2b. Learned stickiness: sessions created through A (the member's
+	// Set-Cookie is learned there) stick to their member through B.
+	for i := 0; i < 10; i++ {
+		req, _ := http.NewRequest("GET", "http://"+a.addr+"/learn/set-session?id=learned"+fmt.Sprint(i), nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		owner := resp.Header.Get("X-Route")
+		var value string
+		for _, c := range resp.Cookies() {
+			if c.Name == "JSESSIONID" {
+				value = c.Value
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		for j := 0; j < 3; j++ {
+			req, _ := http.NewRequest("GET", "http://"+b.addr+"/learn/", nil)
+			req.Header.Set("Cookie", "JSESSIONID="+value)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := resp.Header.Get("X-Route"); got != owner {
+				t.Fatalf("learned session %s of %s went to %s through B", value, owner, got)
+			}
+		}
 	}
 
 	// 3. Redis goes away: both keep serving; an edit made meanwhile on A
