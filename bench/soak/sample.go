@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// sample is one interval: what the clients saw during it, and the
+// balancer's resources at its end.
+type sample struct {
+	at                  time.Duration // since the load started
+	requests            int
+	gets, posts         int
+	getLost, postLost   int
+	moved               int // sticky requests answered by another route
+	kills               int
+	lat                 []time.Duration // sorted once taken
+	rssKB               int64
+	goroutines          int
+	fds                 int
+	cpuPct              float64 // the balancer's CPU use over the interval
+	metricsErr, procErr string
+}
+
+// p returns the q-quantile of the interval's latencies.
+func (s *sample) p(q float64) time.Duration {
+	if len(s.lat) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(s.lat))+0.5) - 1
+	return s.lat[min(max(i, 0), len(s.lat)-1)]
+}
+
+func ms99(s sample) float64 { return float64(s.p(0.99).Microseconds()) / 1000 }
+
+// sampler reads the balancer's resources from /proc and /metrics.
+type sampler struct {
+	pid      int
+	url      string
+	client   *http.Client
+	lastCPU  float64 // seconds of utime+stime
+	lastWall time.Time
+	ticks    float64
+}
+
+func newSampler(pid int, url string) (*sampler, error) {
+	s := &sampler{pid: pid, url: url, client: &http.Client{Timeout: 3 * time.Second}, ticks: 100}
+	cpu, err := s.cpuSeconds()
+	if err != nil {
+		return nil, err
+	}
+	s.lastCPU, s.lastWall = cpu, time.Now()
+	return s, nil
+}
+
+func (s *sampler) fill(iv *sample, at time.Duration) {
+	iv.at = at
+	var err error
+	if iv.rssKB, err = s.rss(); err != nil {
+		iv.procErr = err.Error()
+	}
+	if ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.pid)); err == nil {
+		iv.fds = len(ents)
+	} else {
+		iv.procErr = err.Error()
+	}
+	if cpu, err := s.cpuSeconds(); err == nil {
+		now := time.Now()
+		iv.cpuPct = 100 * (cpu - s.lastCPU) / now.Sub(s.lastWall).Seconds()
+		s.lastCPU, s.lastWall = cpu, now
+	}
+	if iv.goroutines, err = s.goroutines(); err != nil {
+		iv.metricsErr = err.Error()
+	}
+}
+
+// rss is VmRSS of /proc/PID/status, in KiB.
+func (s *sampler) rss() (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.pid))
+	if err != nil {
+		return 0, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for pid %d", s.pid)
+}
+
+// cpuSeconds is utime+stime of /proc/PID/stat.
+func (s *sampler) cpuSeconds() (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name is in parentheses and may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", s.pid)
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (u + st) / s.ticks, nil
+}
+
+// goroutines reads go_goroutines from the balancer's /metrics.
+func (s *sampler) goroutines() (int, error) {
+	resp, err := s.client.Get(s.url)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return int(f), err
+		}
+	}
+	return 0, fmt.Errorf("no go_goroutines in %s (status %d)", s.url, resp.StatusCode)
+}
