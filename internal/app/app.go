@@ -51,6 +51,7 @@ type App struct {
 	access  *accesslog.Log
 	// stopWatch ends the file watcher.
 	stopWatch chan struct{}
+	stopOnce  sync.Once
 
 	lns      []net.Listener
 	certs    certs
@@ -181,6 +182,12 @@ func (a *App) Reload() error {
 // Stop stops accepting, waits up to grace for in-flight requests, then
 // closes what is left.
 func (a *App) Stop(grace time.Duration) error {
+	var err error
+	a.stopOnce.Do(func() { err = a.stop(grace) })
+	return err
+}
+
+func (a *App) stop(grace time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := a.proxy.Shutdown(ctx)

@@ -186,6 +186,22 @@ func TestEditPersistsAndSurvivesReload(t *testing.T) {
 	if _, r := routeOf(t, base+"/"); r != "node1" {
 		t.Fatal("edit lost on reload")
 	}
+	// A restart reads the edit back from the file.
+	a.Stop(time.Second)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Start(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Stop(time.Second)
+	for i := 0; i < 5; i++ {
+		if _, r := routeOf(t, "http://"+b.ProxyAddr()+"/"); r != "node1" {
+			t.Fatalf("edit lost on restart (%q)", r)
+		}
+	}
 }
 
 func (a *App) backendView(route string) memberView {
