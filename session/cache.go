@@ -7,106 +7,154 @@ import (
 	"time"
 )
 
-// CachePolicy says how long this node keeps a session in memory (Jetty's
-// SessionCache eviction policies).
+// Cache modes (Jetty's SessionCache eviction policies).
+const (
+	// CacheNever keeps a session in memory until it expires (Jetty's
+	// NEVER_EVICT).
+	CacheNever = "never"
+	// CacheOnExit drops a session when the last concurrent request for it
+	// ends (EVICT_ON_SESSION_EXIT): every request loads a fresh copy, so a
+	// node never serves a copy another node has changed since.
+	CacheOnExit = "on-exit"
+	// CacheOnInactivity drops a session after CachePolicy.Idle without a
+	// request on this node.
+	CacheOnInactivity = "on-inactivity"
+	// CacheNone keeps nothing: every request reads the store, and
+	// concurrent requests get separate copies (Jetty's NullSessionCache).
+	CacheNone = "none"
+)
+
+// CachePolicy says how long this node keeps a session in memory.
 type CachePolicy struct {
-	// Mode is "never" (keep until expiry), "on-exit" (drop when the last
-	// concurrent request for it ends), "on-inactivity" (drop after Idle
-	// without requests) or "none" (every request reads the store).
+	// Mode is one of CacheNever, CacheOnExit, CacheOnInactivity, CacheNone.
 	Mode string
+	// Idle is the inactivity after which CacheOnInactivity drops a session.
 	Idle time.Duration
 }
 
-// ParseCachePolicy reads "never", "on-exit", "none" or "on-inactivity:5m".
+// String returns the policy as ParseCachePolicy reads it.
+func (p CachePolicy) String() string {
+	if p.Mode == CacheOnInactivity {
+		return p.Mode + ":" + p.Idle.String()
+	}
+	return p.Mode
+}
+
+// ParseCachePolicy reads "never", "on-exit", "none" or "on-inactivity:D"
+// (D a Go duration, "5m").
 func ParseCachePolicy(s string) (CachePolicy, error) {
 	mode, arg, _ := strings.Cut(s, ":")
 	switch mode {
-	case "never", "on-exit", "none":
-		return CachePolicy{Mode: mode}, nil
-	case "on-inactivity":
-		d, err := time.ParseDuration(strings.TrimSpace(arg))
-		if err != nil || d <= 0 {
-			return CachePolicy{}, fmt.Errorf("session: on-inactivity needs a duration, e.g. on-inactivity:5m")
+	case CacheNever, CacheOnExit, CacheNone:
+		if arg == "" {
+			return CachePolicy{Mode: mode}, nil
 		}
-		return CachePolicy{Mode: mode, Idle: d}, nil
+	case CacheOnInactivity:
+		if d, err := time.ParseDuration(strings.TrimSpace(arg)); err == nil && d > 0 {
+			return CachePolicy{Mode: mode, Idle: d}, nil
+		}
+		return CachePolicy{}, fmt.Errorf("session: cache policy %q: on-inactivity needs a positive duration, e.g. on-inactivity:5m", s)
 	}
 	return CachePolicy{}, fmt.Errorf("session: unknown cache policy %q (never, on-exit, on-inactivity:D, none)", s)
 }
 
 // cache shares one *Session between the concurrent requests of this node.
+// Lock order: cache.mu before a session's mu, and never store I/O under
+// cache.mu; the bookkeeping fields it guards live on Session.
 type cache struct {
-	policy CachePolicy
-	mu     sync.Mutex
-	m      map[string]*Session
+	policy      CachePolicy
+	maxInactive time.Duration
+	mu          sync.Mutex
+	m           map[string]*Session
 }
 
-// acquire returns the cached session id, counting a reference.
-func (c *cache) acquire(id string) *Session {
-	if c.policy.Mode == "none" {
+func newCache(p CachePolicy, maxInactive time.Duration) *cache {
+	return &cache{policy: p, maxInactive: maxInactive, m: map[string]*Session{}}
+}
+
+// acquire returns the cached session id with one more reference, or nil.
+// ours says the client's id carries this node's suffix. A copy of a
+// session the client took to another node meanwhile is stale and dropped,
+// unless a request is using it (it was loaded for that request) or it
+// waits for a deferred save.
+func (c *cache) acquire(id string, ours bool, now time.Time) *Session {
+	if c.policy.Mode == CacheNone {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.m[id]
-	if s != nil {
-		s.mu.Lock()
-		s.refs++
-		s.mu.Unlock()
+	if s == nil {
+		return nil
 	}
+	busy := s.refs > 0 || s.pending.Load()
+	if s.invalid.Load() || (!busy && (!ours || now.Sub(s.lastUse) > c.maxInactive)) {
+		delete(c.m, id)
+		return nil
+	}
+	s.refs++
+	s.lastUse = now
 	return s
 }
 
-// add caches s (with one reference), or returns the session another
-// request cached first.
-func (c *cache) add(s *Session) *Session {
-	s.refs = 1
-	if c.policy.Mode == "none" {
+// add caches s with one reference, or returns the session another request
+// cached under the same id first (with one more reference).
+func (c *cache) add(s *Session, now time.Time) *Session {
+	s.refs, s.lastUse, s.cachedAs = 1, now, s.id
+	if c.policy.Mode == CacheNone {
 		return s
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cur := c.m[s.id]; cur != nil {
-		cur.mu.Lock()
+	if cur := c.m[s.id]; cur != nil && !cur.invalid.Load() {
 		cur.refs++
-		cur.mu.Unlock()
+		cur.lastUse = now
 		return cur
 	}
 	c.m[s.id] = s
 	return s
 }
 
-// release ends one request's use; on-exit drops the last one.
-func (c *cache) release(s *Session, now time.Time) {
+// release ends one request's use of s, whose id is now id (ChangeID and
+// renewal rename sessions).
+func (c *cache) release(s *Session, id string, now time.Time) {
+	if c.policy.Mode == CacheNone {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s.mu.Lock()
 	s.refs--
 	s.lastUse = now
-	gone := s.invalid || (c.policy.Mode == "on-exit" && s.refs == 0)
-	id := s.id
-	s.mu.Unlock()
-	if gone && c.m[id] == s {
+	if s.cachedAs != id {
+		if c.m[s.cachedAs] == s {
+			delete(c.m, s.cachedAs)
+		}
+		s.cachedAs = id
+		if c.m[id] == nil {
+			c.m[id] = s
+		}
+	}
+	drop := s.invalid.Load() || (c.policy.Mode == CacheOnExit && s.refs == 0 && !s.pending.Load())
+	if drop && c.m[id] == s {
 		delete(c.m, id)
 	}
 }
 
-// forget drops id (taken over, invalidated, renamed, or stale).
-func (c *cache) forget(id string) {
-	c.mu.Lock()
-	delete(c.m, id)
-	c.mu.Unlock()
-}
-
-// evict drops idle (on-inactivity) and expired sessions without requests.
-func (c *cache) evict(now time.Time) int {
+// sweep drops the sessions no request uses and no deferred save waits for
+// that the policy no longer keeps: idle ones (on-inactivity), unused ones
+// (on-exit, after their deferred save), and ones unused for longer than
+// the max inactive interval. It returns how many it dropped.
+func (c *cache) sweep(now time.Time) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
 	for id, s := range c.m {
-		s.mu.Lock()
-		idle := s.refs == 0 && ((c.policy.Mode == "on-inactivity" && now.Sub(s.lastUse) > c.policy.Idle) || s.data.Expired(now))
-		s.mu.Unlock()
-		if idle {
+		if s.refs > 0 || s.pending.Load() {
+			continue
+		}
+		idle := now.Sub(s.lastUse)
+		if s.invalid.Load() || c.policy.Mode == CacheOnExit || idle > c.maxInactive ||
+			(c.policy.Mode == CacheOnInactivity && idle > c.policy.Idle) {
 			delete(c.m, id)
 			n++
 		}
@@ -114,8 +162,21 @@ func (c *cache) evict(now time.Time) int {
 	return n
 }
 
-// Len returns how many sessions are cached.
-func (c *cache) Len() int {
+// waiting returns the sessions with a deferred save.
+func (c *cache) waiting() []*Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var w []*Session
+	for _, s := range c.m {
+		if s.pending.Load() {
+			w = append(w, s)
+		}
+	}
+	return w
+}
+
+// len returns how many sessions are cached.
+func (c *cache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.m)

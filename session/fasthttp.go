@@ -3,50 +3,51 @@ package session
 import (
 	"bytes"
 	"context"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 )
 
-type fastKey struct{}
+// fastKey is the fasthttp user value key of the request's session.
+const fastKey = "balancer/session"
 
-// FromFastHTTP returns the request's session (set by FastHTTP).
+// FromFastHTTP returns the request's session, set by FastHTTP; nil
+// outside it.
 func FromFastHTTP(ctx *fasthttp.RequestCtx) *Session {
-	s, _ := ctx.UserValue(fastKey{}).(*Session)
+	s, _ := ctx.UserValue(fastKey).(*Session)
 	return s
 }
 
-// FastHTTP is the middleware for fasthttp handlers. fasthttp buffers the
-// response, so the session is saved after the handler and before the
-// response is written.
+// FastHTTP is Middleware for fasthttp handlers. fasthttp sends the response
+// after the handler returns, so the session is saved and its cookie set
+// then.
 func (m *Manager) FastHTTP(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
-		s := m.begin(context.Background(), m.requestIDFast(ctx))
-		ctx.SetUserValue(fastKey{}, s)
+		// fasthttp forbids keeping ctx after the handler returns, and the
+		// save must not depend on the client: a context of our own.
+		bg := context.Background()
+		s := m.begin(bg, m.requestIDFast(ctx))
+		defer m.release(s)
+		ctx.SetUserValue(fastKey, s)
 		next(ctx)
-		m.end(context.Background(), s)
-		secure := ctx.IsTLS() || string(ctx.Request.Header.Peek("X-Forwarded-Proto")) == "https"
+		ctx.RemoveUserValue(fastKey)
+		m.flush(bg, s, false)
+		secure := ctx.IsTLS() || strings.EqualFold(string(ctx.Request.Header.Peek("X-Forwarded-Proto")), "https")
 		if c := m.cookie(s, secure); c != nil {
 			ctx.Response.Header.Add("Set-Cookie", c.String())
 		}
 	}
 }
 
-// requestIDFast is requestID for fasthttp: the path parameter, then the
-// cookie.
+// requestIDFast is requestID for fasthttp: the path parameter (removed from
+// the path the handler sees), then the cookie.
 func (m *Manager) requestIDFast(ctx *fasthttp.RequestCtx) string {
-	uri := ctx.Request.Header.RequestURI()
-	if q := bytes.IndexByte(uri, '?'); q >= 0 {
-		uri = uri[:q]
-	}
-	param := []byte(";" + lower(m.cfg.CookieName) + "=")
-	if i := bytes.Index(uri, param); i >= 0 {
-		v := uri[i+len(param):]
-		if j := bytes.IndexAny(v, "/;"); j >= 0 {
-			v = v[:j]
-		}
-		return string(v)
+	param := ";" + strings.ToLower(m.cfg.CookieName) + "="
+	path := ctx.URI().Path()
+	if bytes.Contains(path, []byte(param)) {
+		id, rest, _ := cutPathParam(string(path), param)
+		ctx.URI().SetPath(rest)
+		return id
 	}
 	return string(ctx.Request.Header.Cookie(m.cfg.CookieName))
 }
-
-func lower(s string) string { return string(bytes.ToLower([]byte(s))) }

@@ -6,22 +6,27 @@ import (
 	"strings"
 )
 
-// newID returns 128 random bits from crypto/rand, hex-encoded.
+// newID returns 128 random bits from crypto/rand, hex-encoded (32
+// characters). crypto/rand.Read never fails on Linux (Go 1.24 and later).
 func newID() string {
 	var b [16]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
 
-// splitID cuts "<id>.<worker>" at the first '.' (ids never contain one).
+// splitID cuts "<id>.<worker>" at the last '.', as Jetty does; ids never
+// contain one, so a worker name with dots cannot be mistaken for the id.
 func splitID(full string) (id, worker string) {
-	id, worker, _ = strings.Cut(full, ".")
-	return id, worker
+	i := strings.LastIndexByte(full, '.')
+	if i < 0 {
+		return full, ""
+	}
+	return full[:i], full[i+1:]
 }
 
-// validID accepts what newID makes (and ids of other nodes of the same
-// library): 16 to 64 hex characters. Anything else is treated as no
-// session, so a crafted id can never name a file or key of its choosing.
+// validID accepts what newID makes and the ids of other nodes running this
+// library: 16 to 64 lowercase hex characters. Anything else is no session,
+// so a crafted id can never name a file or a key of its choosing.
 func validID(id string) bool {
 	if len(id) < 16 || len(id) > 64 {
 		return false

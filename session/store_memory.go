@@ -1,36 +1,41 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"time"
 )
 
-// MemoryStore keeps sessions in this process, encoded as other stores do
-// (so values never alias between requests). Several app nodes in one
-// process (the demo) can share one.
+// MemoryStore keeps sessions in this process, encoded as the other stores
+// keep them, so that no two nodes or requests ever share a value's memory.
+// Several nodes in one process (the demo) can share one MemoryStore.
 type MemoryStore struct {
 	mu sync.Mutex
-	m  map[string][]byte
-	v  map[string]int64
+	m  map[string]memEntry
+}
+
+type memEntry struct {
+	version int64
+	b       []byte
 }
 
 // NewMemoryStore returns an empty store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{m: map[string][]byte{}, v: map[string]int64{}}
+	return &MemoryStore{m: map[string]memEntry{}}
 }
 
 // Load implements Store.
 func (s *MemoryStore) Load(_ context.Context, id string) (*Data, error) {
 	s.mu.Lock()
-	b, ok := s.m[id]
+	e, ok := s.m[id]
 	s.mu.Unlock()
 	if !ok {
 		return nil, ErrNotFound
 	}
-	d, err := decode(b)
+	d, err := decode(e.b)
 	if err != nil {
-		s.Delete(context.Background(), id)
+		s.removeIf(id, e.b)
 		return nil, err
 	}
 	if d.Expired(time.Now()) {
@@ -39,20 +44,25 @@ func (s *MemoryStore) Load(_ context.Context, id string) (*Data, error) {
 	return d, nil
 }
 
+// removeIf deletes id only if it still holds b, so that a good save made
+// meanwhile is not lost to the removal of the bad data it replaced.
+func (s *MemoryStore) removeIf(id string, b []byte) {
+	s.mu.Lock()
+	if e, ok := s.m[id]; ok && bytes.Equal(e.b, b) {
+		delete(s.m, id)
+	}
+	s.mu.Unlock()
+}
+
 // Save implements Store.
 func (s *MemoryStore) Save(_ context.Context, id string, d *Data, expected int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.v[id] != expected {
+	if s.m[id].version != expected {
 		return ErrConflict
 	}
 	d.Version = expected + 1
-	b, err := encode(d)
-	if err != nil {
-		d.Version = expected
-		return err
-	}
-	s.m[id], s.v[id] = b, d.Version
+	s.m[id] = memEntry{version: d.Version, b: encode(d)}
 	return nil
 }
 
@@ -60,7 +70,6 @@ func (s *MemoryStore) Save(_ context.Context, id string, d *Data, expected int64
 func (s *MemoryStore) Delete(_ context.Context, id string) error {
 	s.mu.Lock()
 	delete(s.m, id)
-	delete(s.v, id)
 	s.mu.Unlock()
 	return nil
 }
@@ -70,20 +79,19 @@ func (s *MemoryStore) Scavenge(_ context.Context, now time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for id, b := range s.m {
-		d, err := decode(b)
-		if err != nil || d.Expired(now) {
+	for id, e := range s.m {
+		if d, err := decode(e.b); err != nil || d.Expired(now) {
 			delete(s.m, id)
-			delete(s.v, id)
 			n++
 		}
 	}
 	return n, nil
 }
 
-// put stores raw bytes (tests of corrupt data).
-func (s *MemoryStore) put(id string, b []byte) {
+// Len returns how many sessions the store holds, expired ones included
+// until the scavenger removes them.
+func (s *MemoryStore) Len() int {
 	s.mu.Lock()
-	s.m[id] = b
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	return len(s.m)
 }

@@ -2,6 +2,13 @@
 // session library, for the demo, the documentation and the tests.
 //
 //	appnode -listen 127.0.0.1:8101 -worker node1 -store memory|file:DIR|redis://HOST:PORT/DB
+//	  GET /          the counter page (HTML)
+//	  GET /counter   JSON {"node":"node1","session":"<id>","count":N}; increments the session's count
+//	  GET /health    200 while it serves
+//
+// Logs go to stderr; SIGTERM or SIGINT stops it gracefully: it stops
+// accepting, finishes the requests in flight, writes deferred saves, and
+// exits 0.
 package main
 
 import (
@@ -9,77 +16,88 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"balancer/session"
 	"balancer/session/appnode"
 )
 
 func main() {
-	listen := flag.String("listen", "127.0.0.1:8101", "address to listen on")
-	worker := flag.String("worker", "node1", "this node's route (the session id suffix)")
-	storeSpec := flag.String("store", "memory", "session store: memory, file:DIR, or redis://HOST:PORT/DB")
-	cachePolicy := flag.String("cache", "on-exit", "session cache: never, on-exit, on-inactivity:D, none")
-	flag.Parse()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("worker", *worker)
-	store, err := openStore(*storeSpec)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "appnode:", err)
-		os.Exit(2)
-	}
-	cache, err := session.ParseCachePolicy(*cachePolicy)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "appnode:", err)
-		os.Exit(2)
-	}
-	m, err := session.New(store, session.Config{Worker: *worker, Cache: cache, Logger: log})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "appnode:", err)
-		os.Exit(2)
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "appnode:", err)
-		os.Exit(1)
-	}
-	srv := &http.Server{Handler: appnode.New(*worker, m), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-		<-sig
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}()
-	log.Info("app node listening", "addr", ln.Addr().String(), "store", *storeSpec)
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Error("serve", "error", err)
-		os.Exit(1)
-	}
+	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
-// openStore parses -store.
-func openStore(spec string) (session.Store, error) {
-	switch {
-	case spec == "memory":
-		return session.NewMemoryStore(), nil
-	case strings.HasPrefix(spec, "file:"):
-		return session.NewFileStore(strings.TrimPrefix(spec, "file:"))
-	case strings.HasPrefix(spec, "redis://"):
-		opts, err := redis.ParseURL(spec)
-		if err != nil {
-			return nil, err
-		}
-		return session.NewRedisStore(redis.NewClient(opts), "session:"), nil
+// run is the command; it returns the exit code.
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("appnode", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8101", "address to listen on")
+	worker := fs.String("worker", "node1", "this node's route, the session id's suffix")
+	storeSpec := fs.String("store", "memory", "session store: memory, file:DIR, redis://HOST:PORT/DB or redis-cluster://HOST:PORT")
+	cacheSpec := fs.String("cache", "on-exit", "session cache: never, on-exit, on-inactivity:D or none")
+	saveSpec := fs.String("save", "dirty", "when to write sessions: dirty, always or period:D")
+	maxInactive := fs.Duration("max-inactive", 30*time.Minute, "sessions expire after this long without a request")
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
-	return nil, fmt.Errorf("unknown -store %q (memory, file:DIR, redis://HOST:PORT/DB)", spec)
+	usage := func(err error) int {
+		fmt.Fprintln(stderr, "appnode:", err)
+		return 2
+	}
+	cache, err := session.ParseCachePolicy(*cacheSpec)
+	if err != nil {
+		return usage(err)
+	}
+	save, period, err := session.ParseSavePolicy(*saveSpec)
+	if err != nil {
+		return usage(err)
+	}
+	store, err := session.OpenStore(*storeSpec)
+	if err != nil {
+		return usage(err)
+	}
+	if c, ok := store.(io.Closer); ok {
+		defer c.Close()
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil)).With("worker", *worker)
+	slog.SetDefault(log)
+	m, err := session.New(store, session.Config{Worker: *worker, Cache: cache, Save: save, SavePeriod: period,
+		MaxInactive: *maxInactive, Logger: log})
+	if err != nil {
+		return usage(err)
+	}
+	defer m.Close()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Error("listen", "error", err.Error())
+		return 1
+	}
+	srv := &http.Server{Handler: appnode.New(*worker, m), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("app node listening", "addr", ln.Addr().String(), "store", *storeSpec, "cache", cache.String(), "save", *saveSpec)
+	select {
+	case err := <-served:
+		log.Error("serve", "error", err.Error())
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("stopping: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("shutdown", "error", err.Error())
+		return 1
+	}
+	log.Info("stopped")
+	return 0
 }

@@ -2,68 +2,152 @@ package testutil
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// Redis is a real redis-server started by a test on its own port.
+// Redis is a real redis-server that a test started on its own 127.0.0.1
+// port, with persistence off. Stop and Start kill it and bring it back,
+// empty, on the same port.
 type Redis struct {
+	// Addr is host:port, stable across Stop and Start.
 	Addr string
-	bin  string
-	dir  string
-	cmd  *exec.Cmd
-	t    testing.TB
+
+	t   testing.TB
+	bin string
+	dir string
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{}
+	log    *bytes.Buffer
 }
 
-// StartRedis starts redis-server on a free 127.0.0.1 port (installing it
-// when missing) and stops it when the test ends.
+// StartRedis starts redis-server (installing the Debian package when it is
+// missing) on a free 127.0.0.1 port, waits until it answers PING, and
+// kills it when the test ends.
 func StartRedis(t testing.TB) *Redis {
 	t.Helper()
 	bin := EnsurePackage(t, "redis-server", "redis-server")
+	r := &Redis{t: t, bin: bin, dir: t.TempDir()}
+	t.Cleanup(r.Stop)
+	// The port is free when chosen but another process may take it before
+	// redis-server binds it: then try another.
+	var err error
+	for range 5 {
+		r.Addr = freePort(t)
+		if err = r.start(); err == nil {
+			return r
+		}
+	}
+	t.Fatal(err)
+	return nil
+}
+
+func freePort(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	r := &Redis{Addr: addr, bin: bin, dir: t.TempDir(), t: t}
-	r.Start()
-	t.Cleanup(r.Stop)
-	return r
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
-// Start (re)starts the server on its address.
+// Start brings the server back on its address after Stop; it does nothing
+// while the server runs.
 func (r *Redis) Start() {
 	r.t.Helper()
-	_, port, _ := net.SplitHostPort(r.Addr)
-	r.cmd = exec.Command(r.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", r.dir)
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
+	var err error
+	// After a kill the port may stay busy for a moment.
+	for range 50 {
+		if err = r.start(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
+	r.t.Fatal(err)
+}
+
+func (r *Redis) start() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cmd != nil {
+		return nil
+	}
+	_, port, _ := net.SplitHostPort(r.Addr)
+	cmd := exec.Command(r.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", r.dir, "--daemonize", "no")
+	log := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return fmt.Errorf("redis-server on %s exited: %s", r.Addr, lastLine(log.String()))
+		default:
+		}
 		if ping(r.Addr) {
-			return
+			r.cmd, r.exited, r.log = cmd, exited, log
+			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	r.t.Fatalf("redis-server did not answer on %s", r.Addr)
+	cmd.Process.Kill()
+	<-exited
+	return fmt.Errorf("redis-server did not answer PING on %s", r.Addr)
 }
 
-// Stop kills the server (its data is gone).
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// Stop kills the server with SIGKILL, as a crash would; its data is gone.
+// Its port refuses connections until Start.
 func (r *Redis) Stop() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		r.cmd.Process.Kill()
-		r.cmd.Wait()
-		r.cmd = nil
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cmd == nil {
+		return
+	}
+	r.cmd.Process.Kill() // SIGKILL ends a SIGSTOPped server too
+	<-r.exited
+	r.cmd = nil
+}
+
+// Restart kills the server and starts it again, empty, on the same port.
+func (r *Redis) Restart() {
+	r.t.Helper()
+	r.Stop()
+	r.Start()
+}
+
+// Signal sends sig to the server; SIGSTOP makes a Redis that accepts
+// connections but answers nothing, until SIGCONT.
+func (r *Redis) Signal(sig os.Signal) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cmd != nil {
+		r.cmd.Process.Signal(sig)
 	}
 }
 
+// ping reports whether a Redis answers PING on addr.
 func ping(addr string) bool {
 	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 	if err != nil {
@@ -74,12 +158,4 @@ func ping(addr string) bool {
 	fmt.Fprint(c, "PING\r\n")
 	line, _ := bufio.NewReader(c).ReadString('\n')
 	return strings.HasPrefix(line, "+PONG")
-}
-
-// Signal sends sig to the server (SIGSTOP: a Redis that accepts
-// connections but answers nothing).
-func (r *Redis) Signal(sig os.Signal) {
-	if r.cmd != nil && r.cmd.Process != nil {
-		r.cmd.Process.Signal(sig)
-	}
 }
