@@ -118,6 +118,11 @@ func run(ctx context.Context, s *settings) (ok bool, err error) {
 		}
 		iv := st.take()
 		smp.fill(&iv, time.Since(started))
+		if n := len(series); !running && n > 0 && iv.at-series[n-1].at < time.Second {
+			// The run ended just after a sample: fold the stub into it.
+			series[n-1].add(&iv)
+			continue
+		}
 		series = append(series, iv)
 		fmt.Printf("%6.0fs rss=%.1fMiB goroutines=%d fds=%d requests=%d lost get=%d post=%d p99=%.1fms kills=%d\n",
 			iv.at.Seconds(), float64(iv.rssKB)/1024, iv.goroutines, iv.fds, iv.requests, iv.getLost, iv.postLost,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,21 @@ type sample struct {
 	fds                 int
 	cpuPct              float64 // the balancer's CPU use over the interval
 	metricsErr, procErr string
+}
+
+// add folds a later, short interval into s: its counts, its latencies
+// and its resource readings.
+func (s *sample) add(o *sample) {
+	s.requests += o.requests
+	s.gets += o.gets
+	s.posts += o.posts
+	s.getLost += o.getLost
+	s.postLost += o.postLost
+	s.moved += o.moved
+	s.kills += o.kills
+	s.lat = append(s.lat, o.lat...)
+	slices.Sort(s.lat)
+	s.at, s.rssKB, s.goroutines, s.fds = o.at, o.rssKB, o.goroutines, o.fds
 }
 
 // p returns the q-quantile of the interval's latencies.

@@ -80,6 +80,7 @@ members=""
 echo "== balancer on 127.0.0.1:$PORT, manager on 127.0.0.1:$MGRPORT"
 setsid "$TMP/balancer" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/balancer.log" 2>&1 &
 bal=$!
+disown "$bal" # its end is reported by the checks below, not by the shell
 pids+=("$bal")
 for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$MGRPORT") 2>/dev/null && break
