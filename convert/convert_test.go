@@ -291,6 +291,7 @@ func TestConvert(t *testing.T) {
 				"BalancerMember http://h:1 route=a hcmethod=options hcuri=health?deep=1 hcinterval=250ms hcfails=2 hcexpr=ok\n" +
 				"BalancerMember http://h:2 route=b hcmethod=OPTIONS hcuri=health hcinterval=250ms hcfails=2 hcexpr=ok\n" +
 				"BalancerMember http://h:3 route=c hcmethod=None hcinterval=10ms hcpasses=0 hcexpr=missing hctemplate=nope\n" +
+				"ProxyHCTemplate loop hctemplate=loop hcuri=/x\nBalancerMember http://h:4 route=d hctemplate=loop\n" +
 				"</Proxy>\nProxyPass / balancer://c/\n",
 			check: func(t *testing.T, c *config.Config) {
 				h := c.Balancers[0].HealthCheck
@@ -304,6 +305,7 @@ func TestConvert(t *testing.T) {
 				"httpd.conf:7: warning: BalancerMember hcinterval=10ms: must be at least 100ms",
 				"httpd.conf:7: warning: BalancerMember hcpasses=0: must be a whole number, 1 or more",
 				"httpd.conf:7: warning: BalancerMember hctemplate=nope: no ProxyHCTemplate of that name",
+				"httpd.conf:9: warning: BalancerMember (ProxyHCTemplate loop) hctemplate=loop: a template cannot name another: ignored",
 				"httpd.conf:7: warning: BalancerMember http://h:3 has no health check in httpd, but every member of balancer://c is checked here",
 			},
 		},

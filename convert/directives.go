@@ -199,7 +199,7 @@ func (c *converter) rewriteRule(at pos, f *frame, name string, args []string) {
 	to := strings.TrimSuffix(target, "$1")
 	if isBalancerURL(to) {
 		bname, sub := splitBalancerURL(to)
-		c.addRoute(at, f, path, c.balancerNamed(at, bname), sub)
+		c.addRoute(at, f, path, c.balancerNamed(at, bname), c.cleanSub(at, name, to, sub))
 		return
 	}
 	if b := c.implicitBalancer(at, to, name); b != nil {

@@ -68,6 +68,11 @@ func (c *converter) hcParam(at pos, m *member, what string, p param) {
 		}
 		kv, _ := splitParams(tpl)
 		for _, q := range kv {
+			if q.key == "hctemplate" {
+				// A template naming a template would never end.
+				c.warn(at, "%s (ProxyHCTemplate %s) hctemplate=%s: a template cannot name another: ignored", what, p.val, q.val)
+				continue
+			}
 			c.hcParam(at, m, what+" (ProxyHCTemplate "+p.val+")", q)
 		}
 	}

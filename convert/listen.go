@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"net"
 	"strconv"
 	"strings"
 )
@@ -56,6 +57,10 @@ func (c *converter) listenDirective(at pos, name string, args []string) {
 		https = strings.EqualFold(args[1], "https")
 	}
 	addr := host + ":" + port
+	if _, _, err := net.SplitHostPort(addr); err != nil || strings.Count(host, ":") > 0 && !strings.HasPrefix(host, "[") {
+		c.warn(at, "%s %s: not an address (an IPv6 address is written in brackets): ignored", name, args[0])
+		return
+	}
 	for _, l := range c.listens {
 		if l.addr == addr {
 			c.warn(at, "%s %s: already at %s: ignored", name, args[0], ref(at, l.at))

@@ -141,7 +141,7 @@ func (c *converter) proxyPass(at pos, f *frame, name string, args []string) {
 		for _, p := range kv {
 			c.balancerParam(at, b, name, p)
 		}
-		c.addRoute(at, f, path, b, sub)
+		c.addRoute(at, f, path, b, c.cleanSub(at, name, target, sub))
 		return
 	}
 	b := c.implicitBalancer(at, target, name)
@@ -175,6 +175,20 @@ func (c *converter) implicitBalancer(at pos, raw, what string) *balancer {
 	c.implicit[u] = b
 	c.bals = append(c.bals, b)
 	return b
+}
+
+// cleanSub keeps the path after balancer://name when it can end member
+// URLs, and reports it otherwise.
+func (c *converter) cleanSub(at pos, what, target, sub string) string {
+	if sub == "" {
+		return ""
+	}
+	u, err := url.Parse("http://h" + sub)
+	if msg := badPath(sub); msg != "" || err != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		c.warn(at, "%s %s: the path after the balancer name cannot end member URLs: dropped", what, target)
+		return ""
+	}
+	return sub
 }
 
 // badPath says what makes p unfit for a route path, or "".
