@@ -30,6 +30,9 @@ type brokenCase struct {
 	name string
 	// answer is written for GET /bad; silent members write nothing.
 	answer string
+	// rest is the end of the answer, written 10 ms after its start, so
+	// that the proxy reads the response in two parts.
+	rest string
 	// bait is written on the same connection 20 ms after answer: a
 	// response for whatever request the proxy sends next on it.
 	bait string
@@ -78,6 +81,15 @@ var brokenCases = []brokenCase{
 		bait:   "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled"},
 	{name: "Transfer-Encoding and Content-Length", want: "502|cut",
 		answer: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		bait:   "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled"},
+	{name: "Content-Length and Transfer-Encoding, head in two parts", want: "502|cut",
+		bug:    "ambiguousHead checks only the bytes of the first read; the check belongs in readHeader, reading until the head is complete",
+		answer: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n",
+		rest:   "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		bait:   "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled"},
+	{name: "Content-Length and Transfer-Encoding after 100 Continue", want: "502|cut",
+		bug:    "ambiguousHead checks only the first head, not the final one after interim 1xx heads; the check belongs in readHeader's loop",
+		answer: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
 		bait:   "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled"},
 	{name: "never answers", member: "timeout: 300ms", want: "504"},
 	{name: "never answers, failontimeout", member: "timeout: 300ms", balancer: "failontimeout: true", want: "504", inError: true},
@@ -148,7 +160,12 @@ routes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	// Once the client has gone the server must let go of the connection
+	// (and its shutdown then need not poll for it).
+	t.Cleanup(func() {
+		c.Close()
+		eventually(t, "the server closed the client connection", func() bool { return p.server.GetOpenConnectionsCount() == 0 })
+	})
 	cl := newRawClient(c)
 
 	got := cl.get("/bad")
@@ -270,6 +287,10 @@ func (m *brokenMember) serve(c net.Conn) {
 			continue
 		}
 		_, _ = io.WriteString(c, m.tc.answer)
+		if m.tc.rest != "" {
+			time.Sleep(10 * time.Millisecond)
+			_, _ = io.WriteString(c, m.tc.rest)
+		}
 		if m.tc.close {
 			return
 		}
@@ -433,8 +454,7 @@ func TestDroppedAfterRequestIsNotReplayed(t *testing.T) {
 		bug       string
 	}{
 		{method: "GET", want: "200", wantTimes: 2},
-		{method: "POST", want: "502|cut", wantTimes: 1,
-			bug: "a POST whose pooled connection drops after it was written is sent again on a fresh connection (transport.go exchange, stale-connection retry)"},
+		{method: "POST", want: "502|cut", wantTimes: 1},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
 			if tc.bug != "" {
