@@ -84,7 +84,7 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Mem
 			setRouteChanged(req, m, rq)
 			m.st.sched.Elected.Add(1)
 			start := time.Now()
-			opts := exchangeOpts{connTO: m.connTO, timeout: m.timeout}
+			opts := exchangeOpts{connTO: m.connTO, timeout: m.timeout, idempotent: rq.idempotent}
 			if rq.idempotent && rq.replayable {
 				opts.tryTO = m.tryTO
 			}

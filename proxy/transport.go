@@ -195,6 +195,9 @@ type exchangeOpts struct {
 	connTO  time.Duration
 	tryTO   time.Duration // first-byte deadline; 0 = timeout
 	timeout time.Duration
+	// idempotent requests may be sent again on a fresh connection when a
+	// pooled one turns out to be closed after the request was written.
+	idempotent bool
 }
 
 // exchange sends req to the member and reads its response into resp. When
@@ -216,6 +219,13 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 			return false, &exchangeError{errDial, err}
 		}
 		reused := !cc.LastUseTime().IsZero()
+		if reused && !x.idempotent && try == 0 && closedByPeer(cc.Conn()) {
+			// A request that must not be sent twice never goes out on a
+			// pooled connection the member has already closed: were it
+			// dropped after writing, it could not be retried.
+			o.close(hc, cc)
+			continue
+		}
 		mc := o.get()
 		mc.hc, mc.cc, mc.timeout = hc, cc, x.timeout
 		mc.cnt = countingConn{Conn: cc.Conn(), st: st}
@@ -251,17 +261,10 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 		skip := req.Header.IsHead()
 		resp.Reset()
 		resp.SkipBody = skip
-		if ambiguousHead(mc.br) {
-			// Both Content-Length and Transfer-Encoding: the framing is
-			// ambiguous (RFC 9112 §6.3) and fasthttp would silently pick
-			// one; refuse the response and the connection.
-			mc.finish(false)
-			return false, &exchangeError{errBadResp, errAmbiguousFraming}
-		}
 		err = readHeader(resp, mc.br)
 		if err != nil {
 			mc.finish(false)
-			if reused && try == 0 && !bodySent && isDropped(err) {
+			if reused && try == 0 && !bodySent && x.idempotent && isDropped(err) {
 				continue
 			}
 			return false, classifyIO(err, kind)
@@ -308,6 +311,12 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 // responses other than 101.
 func readHeader(resp *fasthttp.Response, br *bufio.Reader) error {
 	for n := 0; n < 100; n++ {
+		if ambiguousHead(br) {
+			// Both Content-Length and Transfer-Encoding: the framing is
+			// ambiguous (RFC 9112 §6.3); refuse the response and its
+			// connection rather than guess.
+			return errAmbiguousFraming
+		}
 		if err := resp.Header.Read(br); err != nil {
 			return err
 		}
@@ -368,29 +377,58 @@ func skipTrailer(br *bufio.Reader) bool {
 	return false
 }
 
-// ambiguousHead looks at the response head as buffered (fasthttp keeps no
-// raw copy of a response head) and reports both Content-Length and
-// Transfer-Encoding in it. A head larger than one read is not checked.
+// ambiguousHead looks at the next response head before fasthttp parses it
+// (fasthttp keeps no raw copy of a response head, and silently prefers
+// Transfer-Encoding) and reports both Content-Length and Transfer-Encoding
+// in it. It peeks until the head is complete or the read buffer is full.
 func ambiguousHead(br *bufio.Reader) bool {
 	if _, err := br.Peek(1); err != nil {
 		return false // readHeader reports it
 	}
-	b, _ := br.Peek(br.Buffered())
-	var cl, te bool
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
+	for {
+		b, _ := br.Peek(br.Buffered())
+		if end := headEnd(b); end >= 0 {
+			return bothFramings(b[:end])
+		}
+		if br.Buffered() >= br.Size() {
+			return false // too large: fasthttp refuses it
+		}
+		if _, err := br.Peek(br.Buffered() + 1); err != nil {
 			return false
 		}
-		line := b[:i]
-		b = b[i+1:]
-		if len(line) <= 1 { // the empty line ending the head
-			return cl && te
+	}
+}
+
+// headEnd returns the length of the head in b (through its empty line),
+// or -1 when b does not hold a whole head.
+func headEnd(b []byte) int {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\n' {
+			continue
 		}
+		if i+1 < len(b) && b[i+1] == '\n' {
+			return i + 2
+		}
+		if i+2 < len(b) && b[i+1] == '\r' && b[i+2] == '\n' {
+			return i + 3
+		}
+	}
+	return -1
+}
+
+func bothFramings(head []byte) bool {
+	var cl, te bool
+	for len(head) > 0 {
+		i := bytes.IndexByte(head, '\n')
+		if i < 0 {
+			break
+		}
+		line := head[:i]
+		head = head[i+1:]
 		cl = cl || hasFieldName(line, "content-length")
 		te = te || hasFieldName(line, "transfer-encoding")
 	}
-	return false
+	return cl && te
 }
 
 // hasFieldName reports whether a header line starts with name and a colon
@@ -401,4 +439,15 @@ func hasFieldName(line []byte, name string) bool {
 	}
 	rest := bytes.TrimLeft(line[len(name):], " \t")
 	return len(rest) > 0 && rest[0] == ':'
+}
+
+// closedByPeer reports whether an idle pooled connection was closed (or
+// written to) by the member: a read that does not block finds EOF or
+// stray bytes instead of timing out.
+func closedByPeer(c net.Conn) bool {
+	var b [1]byte
+	_ = c.SetReadDeadline(time.Now())
+	n, err := c.Read(b[:])
+	_ = c.SetReadDeadline(time.Time{})
+	return n > 0 || (err != nil && !isTimeout(err))
 }
