@@ -24,7 +24,7 @@ var quiet = slog.New(slog.DiscardHandler)
 func redisStore(t testing.TB) (*RedisStore, *redis.Client, *testutil.Redis) {
 	t.Helper()
 	rd := testutil.StartRedis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: rd.Addr, MaxRetries: -1})
+	rdb := redis.NewClient(&redis.Options{Addr: rd.Addr, MaxRetries: -1, DialerRetries: 1})
 	t.Cleanup(func() { rdb.Close() })
 	return NewRedisStore(rdb, "s:"), rdb, rd
 }
