@@ -30,7 +30,7 @@ type envelope struct {
 // session is most of the cost of a save; the values are valid JSON already
 // (made by json.Marshal in Set, or checked by decode).
 func encode(d *Data) []byte {
-	n := 128
+	n := 192 // the envelope around the values, with both times at full length
 	for k, v := range d.Values {
 		n += len(k) + len(v) + 8
 	}

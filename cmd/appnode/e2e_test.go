@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,42 +22,75 @@ import (
 	"balancer/internal/testutil"
 )
 
-// TestMain runs the real appnode when a test starts this binary as an
-// app node process.
+// TestMain runs the real appnode when a test starts this binary as an app
+// node process.
 func TestMain(m *testing.M) {
-	if os.Getenv("APPNODE_TEST_MAIN") == "1" {
-		os.Args = append(os.Args[:1], strings.Fields(os.Getenv("APPNODE_ARGS"))...)
-		main()
-		return
+	if args, ok := os.LookupEnv("APPNODE_ARGS"); ok {
+		os.Exit(run(strings.Fields(args), os.Stderr))
 	}
 	os.Exit(m.Run())
 }
 
-func freeAddr(t *testing.T) string {
+// node is an appnode process.
+type node struct {
+	cmd    *exec.Cmd
+	addr   string
+	stderr *syncBuffer
+	exited chan struct{}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startNode runs appnode with worker and store on a free port and waits
+// until /health answers.
+func startNode(t *testing.T, worker, store string, extra ...string) *node {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func start(t *testing.T, addr string, args ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "APPNODE_TEST_MAIN=1", "APPNODE_ARGS="+strings.Join(args, " "))
-	if err := cmd.Start(); err != nil {
+	addr := ln.Addr().String()
+	ln.Close()
+	args := append([]string{"-listen", addr, "-worker", worker, "-store", store}, extra...)
+	n := &node{addr: addr, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	n.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	n.cmd.Env = append(os.Environ(), "APPNODE_ARGS="+strings.Join(args, " "))
+	n.cmd.Stderr = n.stderr
+	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for i := 0; i < 500; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return cmd
+	go func() { n.cmd.Wait(); close(n.exited) }()
+	t.Cleanup(func() { n.cmd.Process.Kill(); <-n.exited })
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get("http://" + addr + "/health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return n
+			}
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-n.exited:
+			t.Fatalf("appnode %s exited: %s", worker, n.stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	t.Fatalf("app node did not listen on %s", addr)
+	t.Fatalf("appnode %s does not answer on %s: %s", worker, addr, n.stderr)
 	return nil
 }
 
@@ -62,23 +99,79 @@ type counterState struct {
 	Count         int
 }
 
-// TestSessionsSurviveKill: real Redis, two app node processes, the
-// balancer. 100 sessions count to 5 on node A; A is killed with -9; the
-// next request of every session is served by B with count 6 and a cookie
-// ending in B's worker.
+// TestSessionsSurviveKill: real app node processes on a shared store, the
+// real balancer in front (routing by the cookie's suffix, B a hot standby).
+// Sessions count to 5 on A; A is killed with SIGKILL; the next request of
+// every session is served by B with count 6 and a cookie ending in B's
+// worker, and B keeps counting. Nothing is lost.
 func TestSessionsSurviveKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs processes")
+	for _, tc := range []struct {
+		store    string
+		sessions int
+	}{
+		{"redis", 100},
+		{"file", 20},
+	} {
+		t.Run(tc.store, func(t *testing.T) {
+			store := "file:" + t.TempDir()
+			if tc.store == "redis" {
+				store = "redis://" + testutil.StartRedis(t).Addr + "/0"
+			}
+			a := startNode(t, "nodeA", store)
+			b := startNode(t, "nodeB", store)
+			lb := startBalancer(t, a.addr, b.addr)
+
+			clients := make([]*http.Client, tc.sessions)
+			for i := range clients {
+				jar, _ := cookiejar.New(nil)
+				clients[i] = &http.Client{Jar: jar, Timeout: 10 * time.Second}
+			}
+			for _, c := range clients {
+				for i := 1; i <= 5; i++ {
+					if s := count(t, c, lb); s.Count != i || s.Node != "nodeA" || !strings.HasSuffix(s.Session, ".nodeA") {
+						t.Fatalf("before the kill: %+v, want count %d on nodeA", s, i)
+					}
+				}
+			}
+			a.cmd.Process.Signal(syscall.SIGKILL)
+			<-a.exited
+			lost := 0
+			lbURL, _ := url.Parse("http://" + lb)
+			for _, c := range clients {
+				s := count(t, c, lb)
+				cookie := ""
+				for _, k := range c.Jar.Cookies(lbURL) {
+					if k.Name == "JSESSIONID" {
+						cookie = k.Value
+					}
+				}
+				if s.Count != 6 || s.Node != "nodeB" || !strings.HasSuffix(s.Session, ".nodeB") || cookie != s.Session {
+					lost++
+					t.Errorf("after the kill: %+v with cookie %q, want count 6 on nodeB", s, cookie)
+					continue
+				}
+				if s := count(t, c, lb); s.Count != 7 || s.Node != "nodeB" {
+					t.Errorf("next request: %+v, want count 7 on nodeB", s)
+				}
+			}
+			if lost > 0 {
+				t.Fatalf("%d of %d sessions lost when their node was killed", lost, tc.sessions)
+			}
+			if !strings.Contains(b.stderr.String(), "session taken over") {
+				t.Errorf("nodeB logged no take-over: %s", b.stderr)
+			}
+		})
 	}
-	rd := testutil.StartRedis(t)
-	a, b := freeAddr(t), freeAddr(t)
-	store := "redis://" + rd.Addr + "/0"
-	nodeA := start(t, a, "-listen", a, "-worker", "nodeA", "-store", store)
-	start(t, b, "-listen", b, "-worker", "nodeB", "-store", store)
+}
+
+// startBalancer runs the real balancer in this process in front of the
+// two nodes: sticky on JSESSIONID, the second node a hot standby.
+func startBalancer(t *testing.T, a, b string) string {
+	t.Helper()
 	cfg, err := config.Parse("e2e.yaml", []byte(fmt.Sprintf(`
-listen: %q
+listen: "127.0.0.1:0"
 manager:
-  listen: %q
+  listen: "127.0.0.1:0"
 balancers:
   - name: app
     stickysession: JSESSIONID|jsessionid
@@ -91,7 +184,7 @@ balancers:
 routes:
   - path: /
     balancer: app
-`, "127.0.0.1:0", "127.0.0.1:0", a, b)))
+`, a, b)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,50 +192,94 @@ routes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer bal.Stop(time.Second)
-	lb := bal.ProxyAddr()
+	t.Cleanup(func() { bal.Stop(time.Second) })
+	return bal.ProxyAddr()
+}
 
-	const sessions = 100
-	clients := make([]*http.Client, sessions)
-	for i := range clients {
-		jar, _ := cookiejar.New(nil)
-		clients[i] = &http.Client{Jar: jar, Timeout: 10 * time.Second}
+func count(t *testing.T, c *http.Client, addr string) counterState {
+	t.Helper()
+	resp, err := c.Get("http://" + addr + "/counter")
+	if err != nil {
+		t.Fatal(err)
 	}
-	count := func(c *http.Client) counterState {
-		t.Helper()
-		resp, err := c.Get("http://" + lb + "/counter")
+	defer resp.Body.Close()
+	var s counterState
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status %d: %v", resp.StatusCode, err)
+	}
+	return s
+}
+
+// TestGracefulStop: SIGTERM lets a request already in its handler finish
+// (held there by a frozen Redis when the signal arrives), then the node
+// exits 0 and its port is closed.
+func TestGracefulStop(t *testing.T) {
+	rd := testutil.StartRedis(t)
+	n := startNode(t, "node1", "redis://"+rd.Addr+"/0")
+	rd.Signal(syscall.SIGSTOP)
+	defer rd.Signal(syscall.SIGCONT)
+	type result struct {
+		code int
+		body string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + n.addr + "/counter")
 		if err != nil {
-			t.Fatal(err)
+			done <- result{err: err}
+			return
 		}
 		defer resp.Body.Close()
-		var s counterState
-		if err := json.NewDecoder(resp.Body).Decode(&s); err != nil || resp.StatusCode != 200 {
-			t.Fatalf("status %d: %v", resp.StatusCode, err)
-		}
-		return s
+		b, _ := io.ReadAll(resp.Body)
+		done <- result{code: resp.StatusCode, body: string(b)}
+	}()
+	time.Sleep(200 * time.Millisecond) // the request waits for Redis in its handler
+	n.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-n.exited:
+		t.Fatalf("exited with a request in flight: %s", n.stderr)
+	case r := <-done:
+		t.Fatalf("the request ended before Redis answered: %+v", r)
+	case <-time.After(300 * time.Millisecond):
 	}
-	for _, c := range clients {
-		for i := 1; i <= 5; i++ {
-			if s := count(c); s.Count != i || s.Node != "nodeA" {
-				t.Fatalf("before the kill: %+v, want count %d on nodeA", s, i)
-			}
+	if _, err := net.Dial("tcp", n.addr); err == nil {
+		t.Error("still accepting connections after SIGTERM")
+	}
+	rd.Signal(syscall.SIGCONT)
+	r := <-done
+	if r.err != nil || r.code != 200 || !strings.Contains(r.body, `"count":1`) {
+		t.Fatalf("the request in flight: %+v", r)
+	}
+	select {
+	case <-n.exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running after SIGTERM")
+	}
+	if code := n.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit code %d: %s", code, n.stderr)
+	}
+	if !strings.Contains(n.stderr.String(), "level=INFO msg=stopped") {
+		t.Errorf("stderr: %s", n.stderr)
+	}
+}
+
+// TestFlags: bad flags exit 2 with a message and start nothing.
+func TestFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-store", "mongodb://x"}, "unknown store"},
+		{[]string{"-store", "file:"}, "names no directory"},
+		{[]string{"-cache", "lru"}, "unknown cache policy"},
+		{[]string{"-save", "sometimes"}, "unknown save policy"},
+		{[]string{"-worker", "a.b"}, "must be a non-empty route"},
+		{[]string{"-nosuchflag"}, "flag provided but not defined"},
+	} {
+		var stderr bytes.Buffer
+		if code := run(tc.args, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
 		}
 	}
-	nodeA.Process.Signal(syscall.SIGKILL)
-	nodeA.Wait()
-	lost := 0
-	for _, c := range clients {
-		s := count(c)
-		if s.Count != 6 || s.Node != "nodeB" || !strings.HasSuffix(s.Session, ".nodeB") {
-			lost++
-			t.Errorf("after the kill: %+v, want count 6 on nodeB", s)
-		}
-		u, _ := http.NewRequest("GET", "http://"+lb+"/", nil)
-		for _, ck := range c.Jar.Cookies(u.URL) {
-			if ck.Name == "JSESSIONID" && !strings.HasSuffix(ck.Value, ".nodeB") {
-				t.Errorf("cookie not re-issued with nodeB: %s", ck.Value)
-			}
-		}
-	}
-	t.Logf("%d sessions moved from a killed node, %d lost", sessions, lost)
 }
