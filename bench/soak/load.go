@@ -24,6 +24,13 @@ const (
 	post                  // POST with a small form body
 )
 
+func (k kind) method() string {
+	if k == post {
+		return "POST"
+	}
+	return "GET"
+}
+
 // stats gathers what the workers saw, interval by interval.
 type stats struct {
 	mu  sync.Mutex
@@ -60,7 +67,7 @@ func (st *stats) record(k kind, d time.Duration, lost string, moved bool) {
 	st.cur.lat = append(st.cur.lat, d)
 	st.total.lat = append(st.total.lat, d)
 	if lost != "" {
-		st.reasons[lost]++
+		st.reasons[k.method()+": "+lost]++
 	}
 }
 

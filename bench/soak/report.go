@@ -31,6 +31,7 @@ type flatCheck struct {
 	first, last float64
 	max         float64
 	slack       float64
+	judged      bool // enough samples to compare thirds
 	ok          bool
 }
 
@@ -60,6 +61,7 @@ func newReport(s *settings, series []sample, st *stats, started time.Time) *repo
 			}
 			c.first = mean(series[:n], m.v)
 			c.last = mean(series[len(series)-n:], m.v)
+			c.judged = true
 			c.ok = c.last <= c.first*1.10+c.slack
 		}
 		r.checks = append(r.checks, c)
@@ -102,8 +104,35 @@ func (r *report) ok() bool {
 	return true
 }
 
-var csvHeader = []string{"t_s", "rss_kib", "goroutines", "fds", "cpu_pct", "requests", "gets", "posts",
-	"get_lost", "post_lost", "sticky_moved", "kills", "p50_ms", "p99_ms", "max_ms", "errors"}
+var csvHeader = []string{"t_s", "interval_s", "rss_kib", "goroutines", "fds", "cpu_pct", "requests", "gets", "posts",
+	"get_lost", "post_lost", "sticky_moved", "kills", "p50_ms", "p99_ms", "max_ms", "mem_stall_ms", "cpu_wait_pct", "errors"}
+
+// stalled reports whether the machine itself stalled during the interval:
+// every task waited on memory for over 100 ms, or the sampler woke up
+// more than half an interval late.
+func (r *report) stalled(x *sample) bool {
+	return x.memStall > 100*time.Millisecond || x.span > r.s.interval*3/2
+}
+
+func cpuWaitPct(x *sample) float64 {
+	if x.span <= 0 {
+		return 0
+	}
+	return 100 * x.cpuWait.Seconds() / x.span.Seconds()
+}
+
+// stalledLosses counts GETs lost during intervals in which the machine
+// stalled, and lists those intervals.
+func (r *report) stalledLosses() (gets int, at []string) {
+	for i := range r.series {
+		x := &r.series[i]
+		if r.stalled(x) {
+			gets += x.getLost
+			at = append(at, fmt.Sprintf("%.0f s", x.at.Seconds()))
+		}
+	}
+	return gets, at
+}
 
 func (r *report) writeCSV(path string) error {
 	f, err := os.Create(path)
@@ -114,11 +143,12 @@ func (r *report) writeCSV(path string) error {
 	_ = w.Write(csvHeader)
 	for _, s := range r.series {
 		_ = w.Write([]string{
-			strconv.FormatFloat(s.at.Seconds(), 'f', 1, 64), strconv.FormatInt(s.rssKB, 10),
+			strconv.FormatFloat(s.at.Seconds(), 'f', 1, 64), strconv.FormatFloat(s.span.Seconds(), 'f', 1, 64), strconv.FormatInt(s.rssKB, 10),
 			strconv.Itoa(s.goroutines), strconv.Itoa(s.fds), strconv.FormatFloat(s.cpuPct, 'f', 1, 64),
 			strconv.Itoa(s.requests), strconv.Itoa(s.gets), strconv.Itoa(s.posts),
 			strconv.Itoa(s.getLost), strconv.Itoa(s.postLost), strconv.Itoa(s.moved), strconv.Itoa(s.kills),
-			fmtMS(s.p(0.50)), fmtMS(s.p(0.99)), fmtMS(s.p(1)), strings.TrimSpace(s.metricsErr + " " + s.procErr),
+			fmtMS(s.p(0.50)), fmtMS(s.p(0.99)), fmtMS(s.p(1)), fmtMS(s.memStall),
+			strconv.FormatFloat(cpuWaitPct(&s), 'f', 0, 64), strings.TrimSpace(s.metricsErr + " " + s.procErr),
 		})
 	}
 	w.Flush()
@@ -146,14 +176,20 @@ func (r *report) summaryText() string {
 	t := &r.total
 	fmt.Fprintf(&b, "\n%s: %d requests (%d GET, %d POST), lost GET %d, lost POST %d, %d member kills, p99 %s ms\n",
 		r.verdict(), t.requests, t.gets, t.posts, t.getLost, t.postLost, t.kills, fmtMS(t.p(0.99)))
+	if gets, at := r.stalledLosses(); len(at) > 0 {
+		fmt.Fprintf(&b, "  the machine stalled in %d intervals; %d of the lost GETs fell in them\n", len(at), gets)
+	}
 	for _, c := range r.checks {
-		fmt.Fprintf(&b, "  %-26s first third %8.1f  last third %8.1f  max %8.1f  %s\n", c.name, c.first, c.last, c.max, flat(c.ok))
+		fmt.Fprintf(&b, "  %-26s first third %8.1f  last third %8.1f  max %8.1f  %s\n", c.name, c.first, c.last, c.max, c.verdict())
 	}
 	return b.String()
 }
 
-func flat(ok bool) string {
-	if ok {
+func (c *flatCheck) verdict() string {
+	switch {
+	case !c.judged:
+		return "too few samples"
+	case c.ok:
 		return "flat"
 	}
 	return "GREW"
@@ -185,7 +221,7 @@ func (r *report) writeMarkdown(path string) error {
 		float64(t.requests)/r.ended.Sub(r.started).Seconds(), s.rate)
 	p("| **GET lost** | **%d** |\n", t.getLost)
 	p("| POST lost | %d (%.3f%% of POSTs) |\n", t.postLost, pct(t.postLost, t.posts))
-	p("| sticky requests answered by another route (their member was down) | %d |\n", t.moved)
+	p("| sticky requests answered by another route than their cookie's | %d |\n", t.moved)
 	p("| member kills | %d |\n", t.kills)
 	p("| latency p50 / p99 / p99.9 / max | %s / %s / %s / %s ms |\n\n", fmtMS(t.p(0.5)), fmtMS(t.p(0.99)), fmtMS(t.p(0.999)), fmtMS(t.p(1)))
 	if len(r.reasons) > 0 {
@@ -200,21 +236,29 @@ func (r *report) writeMarkdown(path string) error {
 		}
 		p("\n")
 	}
+	p("A sticky request whose member is down goes to another member, and its session then stays there (the balancer's moved-session table) " +
+		"because this member never issues a new cookie: so the count of requests answered by another route keeps growing.\n\n")
 	p("No GET may be lost: when its member dies under it, the balancer sends it again to another member. " +
 		"A POST that already reached a member that then dies must not be sent again (it is not idempotent, the member may have acted on it): " +
 		"the client gets 502, which is why some POSTs are lost.\n\n")
 
+	if gets, at := r.stalledLosses(); len(at) > 0 {
+		p("## Machine stalls\n\nThe machine itself stalled (every task waiting on memory for over 100 ms, PSI `full`, or the sampler waking more than half an interval late) in the intervals ending at %s. "+
+			"%d of the %d lost GETs fell in those intervals.\n\n", strings.Join(at, ", "), gets, t.getLost)
+	}
 	p("## Did resources stay flat?\n\nMean over the first third of the samples against the last third; flat when the last third is at most 10%% above the first plus a slack (8 MiB, 20 goroutines, 20 descriptors).\n\n")
 	p("| resource | first third | last third | max | verdict |\n|---|---:|---:|---:|---|\n")
 	for _, c := range r.checks {
-		p("| %s | %.1f %s | %.1f %s | %.1f %s | %s |\n", c.name, c.first, c.unit, c.last, c.unit, c.max, c.unit, flat(c.ok))
+		p("| %s | %.1f %s | %.1f %s | %.1f %s | %s |\n", c.name, c.first, c.unit, c.last, c.unit, c.max, c.unit, c.verdict())
 	}
 	p("\n## Series\n\nOne row per %s interval (the CSV `%s` holds the same).\n\n", s.interval, baseName(s.csvPath))
-	p("| t (s) | RSS (MiB) | goroutines | fds | CPU %% | requests | GET lost | POST lost | moved | kills | p50 ms | p99 ms |\n")
-	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	p("CPU %% is the balancer's; memory stall and CPU wait are the whole machine's (PSI).\n\n")
+	p("| t (s) | RSS (MiB) | goroutines | fds | CPU %% | requests | GET lost | POST lost | moved | kills | p50 ms | p99 ms | memory stall ms | CPU wait %% |\n")
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, x := range r.series {
-		p("| %.0f | %.1f | %d | %d | %.0f | %d | %d | %d | %d | %d | %s | %s |\n", x.at.Seconds(), float64(x.rssKB)/1024,
-			x.goroutines, x.fds, x.cpuPct, x.requests, x.getLost, x.postLost, x.moved, x.kills, fmtMS(x.p(0.5)), fmtMS(x.p(0.99)))
+		p("| %.0f | %.1f | %d | %d | %.0f | %d | %d | %d | %d | %d | %s | %s | %s | %.0f |\n", x.at.Seconds(), float64(x.rssKB)/1024,
+			x.goroutines, x.fds, x.cpuPct, x.requests, x.getLost, x.postLost, x.moved, x.kills, fmtMS(x.p(0.5)), fmtMS(x.p(0.99)),
+			fmtMS(x.memStall), cpuWaitPct(&x))
 	}
 	if cfg, err := os.ReadFile(s.configPath); err == nil {
 		p("\n## Balancer configuration\n\n```yaml\n%s```\n", cfg)

@@ -15,17 +15,23 @@ import (
 // sample is one interval: what the clients saw during it, and the
 // balancer's resources at its end.
 type sample struct {
-	at                  time.Duration // since the load started
-	requests            int
-	gets, posts         int
-	getLost, postLost   int
-	moved               int // sticky requests answered by another route
-	kills               int
-	lat                 []time.Duration // sorted once taken
-	rssKB               int64
-	goroutines          int
-	fds                 int
-	cpuPct              float64 // the balancer's CPU use over the interval
+	at                time.Duration // since the load started
+	requests          int
+	gets, posts       int
+	getLost, postLost int
+	moved             int // sticky requests answered by another route
+	kills             int
+	lat               []time.Duration // sorted once taken
+	rssKB             int64
+	goroutines        int
+	fds               int
+	cpuPct            float64 // the balancer's CPU use over the interval
+	// memStall is how long every task of the machine stalled on memory
+	// during the interval (PSI "full"), cpuWait how long some task waited
+	// for a CPU: the machine's own stalls, for telling them apart from
+	// the balancer's.
+	memStall, cpuWait   time.Duration
+	span                time.Duration // the interval's actual length
 	metricsErr, procErr string
 }
 
@@ -39,6 +45,9 @@ func (s *sample) add(o *sample) {
 	s.postLost += o.postLost
 	s.moved += o.moved
 	s.kills += o.kills
+	s.memStall += o.memStall
+	s.cpuWait += o.cpuWait
+	s.span += o.span
 	s.lat = append(s.lat, o.lat...)
 	slices.Sort(s.lat)
 	s.at, s.rssKB, s.goroutines, s.fds = o.at, o.rssKB, o.goroutines, o.fds
@@ -63,6 +72,9 @@ type sampler struct {
 	lastCPU  float64 // seconds of utime+stime
 	lastWall time.Time
 	ticks    float64
+	lastMem  time.Duration // PSI memory "full" total
+	lastCPUw time.Duration // PSI cpu "some" total
+	lastAt   time.Duration
 }
 
 func newSampler(pid int, url string) (*sampler, error) {
@@ -72,11 +84,37 @@ func newSampler(pid int, url string) (*sampler, error) {
 		return nil, err
 	}
 	s.lastCPU, s.lastWall = cpu, time.Now()
+	s.lastMem = pressure("memory", "full")
+	s.lastCPUw = pressure("cpu", "some")
 	return s, nil
 }
 
+// pressure reads a total stall time from /proc/pressure (0 without PSI).
+func pressure(resource, line string) time.Duration {
+	b, err := os.ReadFile("/proc/pressure/" + resource)
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(l, line+" ") {
+			continue
+		}
+		for _, f := range strings.Fields(l) {
+			if v, ok := strings.CutPrefix(f, "total="); ok {
+				us, _ := strconv.ParseInt(v, 10, 64)
+				return time.Duration(us) * time.Microsecond
+			}
+		}
+	}
+	return 0
+}
+
 func (s *sampler) fill(iv *sample, at time.Duration) {
-	iv.at = at
+	iv.at, iv.span = at, at-s.lastAt
+	s.lastAt = at
+	mem, cpuw := pressure("memory", "full"), pressure("cpu", "some")
+	iv.memStall, iv.cpuWait = mem-s.lastMem, cpuw-s.lastCPUw
+	s.lastMem, s.lastCPUw = mem, cpuw
 	var err error
 	if iv.rssKB, err = s.rss(); err != nil {
 		iv.procErr = err.Error()
