@@ -365,7 +365,8 @@ func TestConvert(t *testing.T) {
 		},
 		{
 			name: "manager access",
-			conf: "Listen 127.0.0.1:8000\nProxyPreserveHost On\n<Location /lb-admin/>\nSetHandler balancer-manager\nRequire all granted\nRequire user ops\nRequire expr %{REMOTE_ADDR} == '1.2.3.4'\nOrder deny,allow\nAllow from 192.0.2.1\n</Location>\n" + cluster,
+			conf: "Listen 127.0.0.1:8000\nProxyPreserveHost On\n<Location /lb-admin/>\nSetHandler balancer-manager\nRequire all granted\nRequire user ops\nRequire expr %{REMOTE_ADDR} == '1.2.3.4'\nOrder deny,allow\nAllow from 192.0.2.1\n</Location>\n" + cluster +
+				"<Location /private>\nRequire ip 10.0.0.0/8\n</Location>\n",
 			check: func(t *testing.T, c *config.Config) {
 				if c.Manager.Path != "/lb-admin" || c.Manager.Listen != "127.0.0.1:8081" {
 					t.Errorf("manager %+v", c.Manager)
@@ -376,6 +377,7 @@ func TestConvert(t *testing.T) {
 				"httpd.conf:6: warning: Require user ops: configure manager.auth.users",
 				"httpd.conf:7: warning: Require expr %{REMOTE_ADDR} == 1.2.3.4 is not carried over",
 				"httpd.conf:9: warning: Allow from 192.0.2.1: not carried over",
+				"httpd.conf:18: warning: Require ip 10.0.0.0/8 in <Location /private>: client access control is not carried over",
 			},
 		},
 		{

@@ -25,7 +25,9 @@ func (c *converter) finish() {
 	c.applyReverses()
 	c.out = c.listeners()
 	c.managerListen = c.pickManagerListen()
-	c.managerPath, _ = c.manager()
+	var mgr *location
+	c.managerPath, mgr = c.manager()
+	c.locationAccess(mgr)
 	c.applyExclusions()
 	c.applySubpaths()
 	c.uniqueNames()

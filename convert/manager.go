@@ -135,3 +135,32 @@ func (c *converter) requireWarning(d directive, kind, args, listen, userFile str
 		c.warn(d.at, "%s %s is not carried over: the manager listens on loopback (%s) by default and takes manager.auth", d.name, args, listen)
 	}
 }
+
+// locationAccess reports access control on locations that routes cover:
+// the balancer lets every client through to its members.
+func (c *converter) locationAccess(mgr *location) {
+	for _, l := range c.locs {
+		if l == mgr || !c.routed(l.path) {
+			continue
+		}
+		for _, d := range l.access {
+			line := strings.ToLower(strings.Join(append([]string{d.name}, d.args...), " "))
+			switch {
+			case line == "require all granted", line == "allow from all", strings.HasPrefix(line, "order "):
+			case strings.EqualFold(d.name, "require"), strings.EqualFold(d.name, "allow"), strings.EqualFold(d.name, "deny"):
+				c.warn(d.at, "%s %s in <Location %s>: client access control is not carried over (restrict clients in front of the balancer or in the application)", d.name, strings.Join(d.args, " "), l.path)
+			}
+		}
+	}
+}
+
+// routed reports whether a route covers path.
+func (c *converter) routed(path string) bool {
+	key := pathKey(path)
+	for _, r := range c.routes {
+		if under(key, pathKey(r.path)) || under(pathKey(r.path), key) {
+			return true
+		}
+	}
+	return false
+}
