@@ -97,11 +97,12 @@ func (c *cache) acquire(id string, ours bool, now time.Time) *Session {
 	return s
 }
 
-// add caches s with one reference, or returns the session another request
-// cached under the same id first (with one more reference).
+// add caches s, loaded from the store, with one reference, or returns the
+// session another request cached under the same id first (with one more
+// reference); new sessions are only counted.
 func (c *cache) add(s *Session, now time.Time) *Session {
-	s.refs, s.lastUse, s.cachedAs = 1, now, s.id
-	if c.policy.Mode == CacheNone {
+	s.refs, s.lastUse = 1, now
+	if c.policy.Mode == CacheNone || !s.stored {
 		return s
 	}
 	c.mu.Lock()
@@ -112,12 +113,15 @@ func (c *cache) add(s *Session, now time.Time) *Session {
 		return cur
 	}
 	c.m[s.id] = s
+	s.cachedAs = s.id
 	return s
 }
 
 // release ends one request's use of s, whose id is now id (ChangeID and
-// renewal rename sessions).
-func (c *cache) release(s *Session, id string, now time.Time) {
+// renewal rename sessions). A session joins the cache only once it is
+// stored: new sessions nobody changed (health checks, clients without
+// cookies) cost no memory after their request.
+func (c *cache) release(s *Session, id string, stored bool, now time.Time) {
 	if c.policy.Mode == CacheNone {
 		return
 	}
@@ -126,17 +130,19 @@ func (c *cache) release(s *Session, id string, now time.Time) {
 	s.refs--
 	s.lastUse = now
 	if s.cachedAs != id {
-		if c.m[s.cachedAs] == s {
+		if s.cachedAs != "" && c.m[s.cachedAs] == s {
 			delete(c.m, s.cachedAs)
 		}
+		s.cachedAs = ""
+	}
+	if s.cachedAs == "" && stored && c.m[id] == nil {
+		c.m[id] = s
 		s.cachedAs = id
-		if c.m[id] == nil {
-			c.m[id] = s
-		}
 	}
 	drop := s.invalid.Load() || (c.policy.Mode == CacheOnExit && s.refs == 0 && !s.pending.Load())
-	if drop && c.m[id] == s {
-		delete(c.m, id)
+	if drop && s.cachedAs != "" && c.m[s.cachedAs] == s {
+		delete(c.m, s.cachedAs)
+		s.cachedAs = ""
 	}
 }
 

@@ -89,6 +89,27 @@ func TestCachePolicies(t *testing.T) {
 	}
 }
 
+// TestCacheKeepsOnlyStoredSessions: requests that never touch their new
+// session leave nothing in the cache, even under never.
+func TestCacheKeepsOnlyStoredSessions(t *testing.T) {
+	m := newManager(t, NewMemoryStore(), Config{Worker: "n1", Cache: CachePolicy{Mode: CacheNever}})
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("set") {
+			FromContext(r.Context()).Set("k", 1)
+		}
+	}))
+	for range 50 {
+		do(t, h, "/health", "")
+	}
+	if n := m.Cached(); n != 0 {
+		t.Fatalf("%d untouched sessions cached", n)
+	}
+	c := cookieOf(do(t, h, "/?set", ""))
+	if n := m.Cached(); n != 1 || c == nil {
+		t.Fatalf("%d sessions cached after one was stored, want 1", n)
+	}
+}
+
 // TestCacheServesTheSameCopy: under never, a node reads its cached copy,
 // not the store (the store's copy is changed behind its back here);
 // under none, every request reads the store.

@@ -208,9 +208,9 @@ func (m *Manager) newData(now time.Time) *Data {
 // release ends a request's use of s.
 func (m *Manager) release(s *Session) {
 	s.mu.Lock()
-	id := s.id
+	id, stored := s.id, s.stored
 	s.mu.Unlock()
-	m.cache.release(s, id, time.Now())
+	m.cache.release(s, id, stored, time.Now())
 }
 
 // flush writes s as the save policy says at the end of a request (or at

@@ -6,6 +6,14 @@
 // first node dies; and a cookie re-issued with the new node's suffix when
 // it does, so the balancer's stickiness follows the move.
 //
+// A node makes one Manager (New) over a Store (NewMemoryStore,
+// NewFileStore, NewRedisStore, or OpenStore from a command-line spec) and
+// wraps its handler with Manager.Middleware (net/http) or
+// Manager.FastHTTP; handlers find the request's session with FromContext
+// or FromFastHTTP. The id comes from the cookie (JSESSIONID by default) or
+// the ";jsessionid=" path parameter; values are JSON, stored in a
+// versioned envelope.
+//
 // # Concurrency guarantee
 //
 // Every stored session carries a version, and a save succeeds only on the
