@@ -519,3 +519,70 @@ func TestDroppedAfterRequestIsNotReplayed(t *testing.T) {
 		})
 	}
 }
+
+// TestIdleClosedConnectionIsNotUsed: the member closes a keep-alive
+// connection while it idles in the pool (its keep-alive timeout is
+// shorter than the pool's). A request that may not be sent twice must not
+// go out on it: the pooled connection is found closed and a fresh one is
+// dialled, so even a POST succeeds.
+func TestIdleClosedConnectionIsNotUsed(t *testing.T) {
+	for _, tc := range []struct{ method, bug string }{
+		{method: "GET"},
+		{method: "POST", bug: "closedByPeer never reads: with a deadline already past, Go's Read returns a timeout without the read syscall (transport.go)"},
+	} {
+		method := tc.method
+		t.Run(method, func(t *testing.T) {
+			if tc.bug != "" {
+				t.Skip("bug: " + tc.bug)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			t.Cleanup(func() { ln.Close(); wg.Wait() })
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						defer c.Close()
+						br := bufio.NewReader(c)
+						for {
+							_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+							req, err := http.ReadRequest(br)
+							if err != nil {
+								return // idle too long: close, as a keep-alive timeout does
+							}
+							_, _ = io.Copy(io.Discard, req.Body)
+							fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(req.URL.Path), req.URL.Path)
+						}
+					}()
+				}
+			}()
+			p, base := startProxy(t, "balancers:\n  - name: c\n    members:\n      - url: http://"+ln.Addr().String()+"\n        timeout: 2s\nroutes:\n  - path: /\n    balancer: c\n")
+			t.Cleanup(p.Snapshot().Balancer("c").Members()[0].st.hc.CloseIdleConnections)
+			c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			cl := newRawClient(c)
+			if r := cl.get("/warm"); r.status != 200 {
+				t.Fatalf("warm-up: %s", r)
+			}
+			time.Sleep(200 * time.Millisecond) // the member closes the pooled connection
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(c, "%s /after-idle HTTP/1.1\r\nHost: test\r\nContent-Length: 4\r\n\r\ndata", method)
+			if r := readRaw(cl); r.status != 200 || r.body != "/after-idle" {
+				t.Errorf("%s after the member closed the idle connection: %s", method, r)
+			}
+		})
+	}
+}
