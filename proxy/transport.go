@@ -175,7 +175,8 @@ func (mc *memberConn[C]) finish(reuse bool) {
 		mc.br = nil
 	}
 	if reuse {
-		_ = mc.cnt.Conn.SetDeadline(time.Time{})
+		// Deadlines are left as they are: every use of a pooled
+		// connection sets its own before reading or writing.
 		mc.ops.release(mc.hc, mc.cc)
 	} else {
 		mc.ops.close(mc.hc, mc.cc)
@@ -232,6 +233,8 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 		now := time.Now()
 		if x.timeout > 0 {
 			_ = mc.cnt.Conn.SetWriteDeadline(now.Add(x.timeout))
+		} else {
+			_ = mc.cnt.Conn.SetWriteDeadline(time.Time{})
 		}
 		bodySent := req.IsBodyStream()
 		bw := hc.AcquireWriter(&mc.cnt)
@@ -269,7 +272,9 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 			}
 			return false, classifyIO(err, kind)
 		}
-		if x.timeout > 0 {
+		if kind == errTryTimeout && x.timeout > 0 {
+			// The first byte came within trytimeout; the body gets the
+			// I/O timeout (which the head's deadline already is otherwise).
 			_ = mc.cnt.Conn.SetReadDeadline(time.Now().Add(x.timeout))
 		}
 		mc.keep = !resp.ConnectionClose() && !req.ConnectionClose()
