@@ -36,19 +36,8 @@ func newStore(t testing.TB, addr string) (*Store, *recorder) {
 	r := &recorder{sessions: map[string]string{}}
 	s.Start(r)
 	t.Cleanup(func() { s.Close() })
-	waitFor(t, s.Up)
+	testutil.Eventually(t, "condition", s.Up)
 	return s, r
-}
-
-func waitFor(t testing.TB, cond func() bool) {
-	t.Helper()
-	for i := 0; i < 500; i++ {
-		if cond() {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("condition not reached in 5s")
 }
 
 func TestEditsAndSessionsReachOtherReplicas(t *testing.T) {
@@ -61,16 +50,16 @@ func TestEditsAndSessionsReachOtherReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	waitFor(t, func() bool { return len(rb.edits()) == 1 })
+	testutil.Eventually(t, "condition", func() bool { return len(rb.edits()) == 1 })
 	t.Logf("edit reached the other replica in %v", time.Since(start))
 	a.PutSession("b", "moved", "sid1", "node2", time.Now().Add(time.Minute))
-	waitFor(t, func() bool { return rb.get("b/moved/sid1") == "node2" })
+	testutil.Eventually(t, "condition", func() bool { return rb.get("b/moved/sid1") == "node2" })
 	// A later edit of the same target replaces the earlier one.
 	a.SaveEdits([]config.Edit{{Balancer: "b", Member: "http://m2", Key: "status", Value: []any{}}})
-	waitFor(t, func() bool { e := rb.edits(); return len(e) == 1 && fmt.Sprint(e[0].Value) == "[]" })
+	testutil.Eventually(t, "condition", func() bool { e := rb.edits(); return len(e) == 1 && fmt.Sprint(e[0].Value) == "[]" })
 	// A replica that starts later reads both.
 	_, rc := newStore(t, rd.Addr)
-	waitFor(t, func() bool { return rc.get("b/moved/sid1") == "node2" && len(rc.edits()) == 1 })
+	testutil.Eventually(t, "condition", func() bool { return rc.get("b/moved/sid1") == "node2" && len(rc.edits()) == 1 })
 }
 
 func TestEditsWhileRedisIsDownArriveLater(t *testing.T) {
@@ -78,7 +67,7 @@ func TestEditsWhileRedisIsDownArriveLater(t *testing.T) {
 	a, _ := newStore(t, rd.Addr)
 	_, rb := newStore(t, rd.Addr)
 	rd.Stop()
-	waitFor(t, func() bool { return !a.Up() })
+	testutil.Eventually(t, "condition", func() bool { return !a.Up() })
 	err := a.SaveEdits([]config.Edit{{Balancer: "b", Member: "http://m1", Key: "loadfactor", Value: 5}})
 	if !IsPending(err) {
 		t.Fatalf("edit while Redis is down: %v", err)
@@ -87,7 +76,7 @@ func TestEditsWhileRedisIsDownArriveLater(t *testing.T) {
 		t.Fatal("lookup answered with Redis down")
 	}
 	rd.Start()
-	waitFor(t, func() bool { e := rb.edits(); return len(e) == 1 && e[0].Key == "loadfactor" })
+	testutil.Eventually(t, "condition", func() bool { e := rb.edits(); return len(e) == 1 && e[0].Key == "loadfactor" })
 }
 
 // BenchmarkLookupRedis is a learned-table miss answered by Redis (the cold
@@ -112,7 +101,7 @@ func BenchmarkLookupRedisDown(b *testing.B) {
 	rd := testutil.StartRedis(b)
 	s, _ := newStore(b, rd.Addr)
 	rd.Stop()
-	waitFor(b, func() bool { return !s.Up() })
+	testutil.Eventually(b, "condition", func() bool { return !s.Up() })
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

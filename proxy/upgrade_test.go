@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"balancer/config"
+	"balancer/internal/testutil"
 )
 
 // wsEchoMember is a WebSocket echo server (RFC 6455 handshake, frames
@@ -167,18 +168,7 @@ routes:
 	writeFrame(bw, 8, nil, true)
 	bw.Flush()
 	conn.Close()
-	waitFor(t, func() bool {
+	testutil.Eventually(t, "tunnel closed and busy back to 0", func() bool {
 		return p.Snapshot().Balancer("c").Members()[1].st.sched.Busy.Load() == 0 && p.Tunnels() == 0
 	})
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for i := 0; i < 300; i++ {
-		if cond() {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("condition not reached")
 }

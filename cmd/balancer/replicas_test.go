@@ -76,8 +76,15 @@ func (r *replica) edit(t *testing.T, route string, body string) {
 	}
 }
 
-// status returns a member's status list as the replica's API shows it.
-func (r *replica) status(t *testing.T, route string) []string {
+// apiMember is a member as the replica's JSON API shows it.
+type apiMember struct {
+	Route      string
+	Status     []string
+	LoadFactor float64
+}
+
+// member reads one member of balancer c through the replica's API.
+func (r *replica) member(t *testing.T, route string) apiMember {
 	t.Helper()
 	resp, err := http.Get("http://" + r.mgr + "/balancer-manager/api/balancers")
 	if err != nil {
@@ -85,22 +92,17 @@ func (r *replica) status(t *testing.T, route string) []string {
 	}
 	defer resp.Body.Close()
 	var doc struct {
-		Balancers []struct {
-			Members []struct {
-				Route  string
-				Status []string
-			}
-		}
+		Balancers []struct{ Members []apiMember }
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range doc.Balancers[0].Members {
 		if m.Route == route {
-			return m.Status
+			return m
 		}
 	}
-	return nil
+	return apiMember{}
 }
 
 func routeVia(t *testing.T, addr, cookie string) (int, string) {
@@ -128,9 +130,9 @@ func TestReplicasShareEditsAndSessions(t *testing.T) {
 	// 1. Drain node2 through A: B sends it no new sessions within a second.
 	start := time.Now()
 	a.edit(t, "node2", `{"status":["drain"]}`)
-	for !strings.Contains(fmt.Sprint(b.status(t, "node2")), "drain") {
+	for !strings.Contains(fmt.Sprint(b.member(t, "node2").Status), "drain") {
 		if time.Since(start) > time.Second {
-			t.Fatalf("replica B did not see the drain within 1s: %v", b.status(t, "node2"))
+			t.Fatalf("replica B did not see the drain within 1s: %v", b.member(t, "node2").Status)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -220,35 +222,12 @@ func TestReplicasShareEditsAndSessions(t *testing.T) {
 	rd.Start()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if lf := b.loadfactor(t, "node1"); lf == 7 {
+		if lf := b.member(t, "node1").LoadFactor; lf == 7 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the edit made while Redis was down never reached B (loadfactor %v)", b.loadfactor(t, "node1"))
+			t.Fatalf("the edit made while Redis was down never reached B (loadfactor %v)", b.member(t, "node1").LoadFactor)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func (r *replica) loadfactor(t *testing.T, route string) float64 {
-	resp, err := http.Get("http://" + r.mgr + "/balancer-manager/api/balancers")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var doc struct {
-		Balancers []struct {
-			Members []struct {
-				Route      string
-				LoadFactor float64
-			}
-		}
-	}
-	json.NewDecoder(resp.Body).Decode(&doc)
-	for _, m := range doc.Balancers[0].Members {
-		if m.Route == route {
-			return m.LoadFactor
-		}
-	}
-	return 0
 }

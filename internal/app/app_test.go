@@ -76,7 +76,7 @@ func TestHealthCheckTakesMemberOutAndBack(t *testing.T) {
 	m := []*testutil.Member{testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2")}
 	a, base, _ := startApp(t, twoMembers, m...)
 	m[0].Status.Store(503)
-	waitUntil(t, func() bool { return !a.backendView("node1").Usable })
+	testutil.Eventually(t, "node1 out of rotation", func() bool { return !a.backendView("node1").Usable })
 	for i := 0; i < 10; i++ {
 		if _, r := routeOf(t, base+"/"); r != "node2" {
 			t.Fatalf("failed member got a request (%q)", r)
@@ -87,7 +87,7 @@ func TestHealthCheckTakesMemberOutAndBack(t *testing.T) {
 		t.Fatalf("health shown as %+v", h)
 	}
 	m[0].Status.Store(0)
-	waitUntil(t, func() bool { return a.backendView("node1").Usable })
+	testutil.Eventually(t, "node1 back in rotation", func() bool { return a.backendView("node1").Usable })
 	seen := map[string]bool{}
 	for i := 0; i < 10; i++ {
 		_, r := routeOf(t, base+"/")
@@ -213,15 +213,4 @@ func (a *App) backendView(route string) memberView {
 		}
 	}
 	return memberView{}
-}
-
-func waitUntil(t *testing.T, cond func() bool) {
-	t.Helper()
-	for i := 0; i < 500; i++ {
-		if cond() {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("condition not reached in 5s")
 }
