@@ -8,10 +8,7 @@ package lbmethod
 //
 // A choice is O(n) in the member count: every candidate's lbstatus changes
 // on every choice, which is what makes the sequence httpd's.
-type ByRequests struct {
-	lockedState
-	total int64 // sum of the factors of this choice's candidates
-}
+type ByRequests struct{ weighted }
 
 var _ Method = (*ByRequests)(nil)
 
@@ -19,31 +16,9 @@ var _ Method = (*ByRequests)(nil)
 func (*ByRequests) Name() string { return "byrequests" }
 
 // Choose implements Method.
-func (b *ByRequests) Choose(ms []Member) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.total = 0
-	i := choose(ms, b)
-	if i >= 0 {
-		ms[i].Sched().LBStatus -= b.total
-	}
-	return i
-}
+func (b *ByRequests) Choose(ms []Member) int { return b.pick(ms, b) }
 
 func (b *ByRequests) better(ms []Member, cur, best int) bool {
-	m := ms[cur]
-	f := m.Factor()
-	s := m.Sched()
-	s.LBStatus += f
-	b.total += f
+	s := b.grow(ms[cur])
 	return best < 0 || s.LBStatus > ms[best].Sched().LBStatus
 }
-
-// Stick implements Method.
-func (b *ByRequests) Stick(ms []Member, i int) { b.stick(ms, i) }
-
-// Reset implements Method.
-func (b *ByRequests) Reset(ms []Member) { b.reset(ms) }
-
-// LBStatus implements Method.
-func (b *ByRequests) LBStatus(ms []Member, i int) int64 { return b.lbstatus(ms, i) }

@@ -31,12 +31,3 @@ func (b *ByTraffic) better(ms []Member, cur, best int) bool {
 	}
 	return false
 }
-
-// Stick implements Method.
-func (b *ByTraffic) Stick(ms []Member, i int) { b.stick(ms, i) }
-
-// Reset implements Method.
-func (b *ByTraffic) Reset(ms []Member) { b.reset(ms) }
-
-// LBStatus implements Method.
-func (b *ByTraffic) LBStatus(ms []Member, i int) int64 { return b.lbstatus(ms, i) }

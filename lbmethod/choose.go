@@ -45,7 +45,38 @@ type lockedState struct {
 	mu sync.Mutex
 }
 
-func (l *lockedState) stick(ms []Member, i int) {
+// Stick implements Method: the update httpd makes on a sticky hit for
+// every method.
+// weighted is the state byrequests and bybusyness share: every candidate's
+// lbstatus grows by its factor during a choice, and the winner's drops by
+// the sum.
+type weighted struct {
+	lockedState
+	total int64 // sum of the factors of this choice's candidates
+}
+
+// pick runs one choice with cmp's comparison and settles the winner.
+func (w *weighted) pick(ms []Member, cmp isBest) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.total = 0
+	i := choose(ms, cmp)
+	if i >= 0 {
+		ms[i].Sched().LBStatus -= w.total
+	}
+	return i
+}
+
+// grow adds a candidate's factor to its lbstatus and to the total.
+func (w *weighted) grow(m Member) *Sched {
+	f := m.Factor()
+	s := m.Sched()
+	s.LBStatus += f
+	w.total += f
+	return s
+}
+
+func (l *lockedState) Stick(ms []Member, i int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var total int64
@@ -59,7 +90,8 @@ func (l *lockedState) stick(ms []Member, i int) {
 	ms[i].Sched().LBStatus -= total
 }
 
-func (l *lockedState) reset(ms []Member) {
+// Reset implements Method.
+func (l *lockedState) Reset(ms []Member) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, m := range ms {
@@ -67,7 +99,8 @@ func (l *lockedState) reset(ms []Member) {
 	}
 }
 
-func (l *lockedState) lbstatus(ms []Member, i int) int64 {
+// LBStatus implements Method.
+func (l *lockedState) LBStatus(ms []Member, i int) int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return ms[i].Sched().LBStatus
