@@ -84,9 +84,11 @@ func TestForceRecovery(t *testing.T) {
 // for its retry time, then tried again.
 func TestRetryTimeThenRecovery(t *testing.T) {
 	ms := []*testutil.Member{testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2")}
+	// Close the member after the proxy has its port, so that the kernel
+	// cannot hand the freed port to the proxy's own listener.
+	p, base := startProxy(t, twoYAML("", "        retry: 300ms\n"), ms...)
 	dead := ms[0].Addr
 	ms[0].Close()
-	p, base := startProxy(t, twoYAML("", "        retry: 300ms\n"), ms...)
 	for i := 0; i < 10; i++ {
 		if status, route, _ := get(t, base+"/", "Cookie: JSESSIONID=a.node1"); status != 200 || route != "node2" {
 			t.Fatalf("%d from %q", status, route)
@@ -117,8 +119,8 @@ func TestRetryTimeThenRecovery(t *testing.T) {
 // with its own route, the moved entry is no longer needed.
 func TestMovedSessionFollowsReissuedCookie(t *testing.T) {
 	ms := []*testutil.Member{testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2")}
-	ms[0].Close()
 	p, base := startProxy(t, twoYAML("", ""), ms...)
+	ms[0].Close()
 	_, route, _ := get(t, base+"/set-session?id=a", "Cookie: JSESSIONID=a.node1")
 	if route != "node2" {
 		t.Fatalf("failover went to %q", route)
