@@ -37,6 +37,8 @@ const (
 	DefaultIdleTimeout            = 60 * time.Second
 	DefaultMaxHeaderBytes         = 16 << 10
 	DefaultMaxResponseHeaderBytes = 16 << 10
+	DefaultBodyTimeout            = 20 * time.Second
+	DefaultBodyMinRate            = 500
 	DefaultGraceTime              = 30 * time.Second
 	DefaultAccessLogFormat        = "combined"
 )
@@ -87,6 +89,12 @@ func (c *Config) applyDefaults(set func(path string) bool) {
 	}
 	if l.MaxResponseHeaderBytes == 0 {
 		l.MaxResponseHeaderBytes = DefaultMaxResponseHeaderBytes
+	}
+	if l.BodyTimeout == 0 {
+		l.BodyTimeout = Duration(DefaultBodyTimeout)
+	}
+	if l.BodyMinRate == 0 && !set("limits.bodyminrate") {
+		l.BodyMinRate = DefaultBodyMinRate
 	}
 	for i := range c.Balancers {
 		c.Balancers[i].applyDefaults(under(set, "balancers["+strconv.Itoa(i)+"]"))

@@ -176,6 +176,8 @@ var expectedErrors = []struct {
 		`@:38: routes[3].path: duplicate path "/" (routes[2])`,
 		"@:38: routes[3].balancer: required",
 		"@:40: routes[4].balancer: required",
+		`@:41: trustedproxies[1]: "10.0.0.0/33" is not an IP address or CIDR (10.0.0.0/8, 192.0.2.7)`,
+		`@:41: trustedproxies[2]: "proxy.example" is not an IP address or CIDR (10.0.0.0/8, 192.0.2.7)`,
 	}},
 	{"twodocs.bad.yaml", []string{
 		"@:9: a second YAML document (after ---): the configuration is one document",

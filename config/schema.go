@@ -30,6 +30,13 @@ type Config struct {
 	AccessLog AccessLog `yaml:"accesslog"`
 	// Limits bound what a client may cost the balancer.
 	Limits Limits `yaml:"limits"`
+	// TrustedProxies lists the addresses (CIDRs or single IPs) of the
+	// proxies in front of the balancer whose X-Forwarded-* headers are
+	// believed. Empty (the default): every client's X-Forwarded-For is kept
+	// and the client address appended, as httpd does. Set: only a peer in
+	// the list may pass X-Forwarded-For, -Host and -Proto on; from any
+	// other, they are replaced by what the balancer saw.
+	TrustedProxies []string `yaml:"trustedproxies"`
 	// GraceTime is how long a graceful stop waits for in-flight requests
 	// (default 30s).
 	GraceTime Duration `yaml:"gracetime"`
@@ -283,4 +290,13 @@ type Limits struct {
 	MaxBodySize Size `yaml:"maxbodysize"`
 	// MaxResponseHeaderBytes bounds a member's response head (default 16KiB).
 	MaxResponseHeaderBytes Size `yaml:"maxresponseheaderbytes"`
+	// BodyTimeout bounds each read of a request body: the head has
+	// ReadHeaderTimeout, the body this, per read (default 20s, httpd's
+	// RequestReadTimeout body=20).
+	BodyTimeout Duration `yaml:"bodytimeout"`
+	// BodyMinRate, in bytes per second, extends the body's deadline by one
+	// second for every BodyMinRate bytes received, as httpd's MinRate does:
+	// a body must arrive within BodyTimeout plus its size over this rate
+	// (default 500; 0 turns the rate off, leaving the per-read timeout).
+	BodyMinRate Size `yaml:"bodyminrate"`
 }

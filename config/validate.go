@@ -77,6 +77,10 @@ func (c *Config) validate(d *decoder) {
 	if c.Limits.MaxConns < 0 {
 		d.add("limits.maxconns", "must be 0 or more, got %d", c.Limits.MaxConns)
 	}
+	if c.Limits.BodyTimeout < 0 {
+		d.add("limits.bodytimeout", "must be more than 0, got %s", c.Limits.BodyTimeout.D())
+	}
+	c.validateTrustedProxies(d)
 	if len(c.Balancers) == 0 {
 		d.add("balancers", "at least one balancer is required")
 	}

@@ -10,9 +10,11 @@ import (
 // forward with retries, response rewrite, counters.
 func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 	rq := getRequest()
+	defer p.recoverPanic(ctx, rq)
 	rq.rec.Start = time.Now()
 	snap := p.snap.Load()
-	p.serve(ctx, snap, rq)
+	p.serve(ctx, snap, p.edge.Load(), rq)
+	p.finishBody(ctx, rq)
 	d := time.Since(rq.rec.Start)
 	if m := rq.rec.Member; m != nil {
 		m.st.reqs.observe(rq.rec.Status, d)
@@ -25,15 +27,49 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 	putRequest(rq)
 }
 
-func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, rq *request) {
+// finishBody makes sure no byte of this request's body is read as the
+// next request: a body the balancer did not read to its end (it answered
+// by itself, the member answered early, an attempt failed) is dropped
+// from what has already arrived, up to drainLimit, or else the connection
+// is closed once the response is written, lingering to read and drop what
+// the client still sends so that it gets the response rather than a
+// reset.
+func (p *Proxy) finishBody(ctx *fasthttp.RequestCtx, rq *request) {
+	if rq.in.src == nil && !rq.in.eof {
+		rq.in.reset(ctx, 0, p.edge.Load()) // refused before the body was looked at
+	}
+	if rq.in.done() {
+		return
+	}
+	if ctx.Response.ConnectionClose() {
+		lingerOnClose(ctx.Conn()) // a request that cannot be framed safely: never read on
+		return
+	}
+	bp := copyBufs.Get().(*[]byte)
+	drained := rq.in.drain(*bp)
+	copyBufs.Put(bp)
+	if drained {
+		return
+	}
+	ctx.SetConnectionClose()
+	lingerOnClose(ctx.Conn())
+}
+
+func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, e *edge, rq *request) {
 	if status, reason := checkRequest(ctx); status != 0 {
 		ctx.SetConnectionClose()
 		p.refuse(ctx, rq, status, reason)
 		return
 	}
-	target := ctx.Request.Header.RequestURI()
-	if reason := checkTarget(target); reason != "" {
+	raw := ctx.Request.Header.RequestURI()
+	if reason := checkTarget(raw); reason != "" {
 		p.refuse(ctx, rq, fasthttp.StatusBadRequest, reason)
+		return
+	}
+	target, status, reason := normalizeTarget(raw, rq.target)
+	rq.target = target
+	if status != 0 {
+		p.refuse(ctx, rq, status, reason)
 		return
 	}
 	rt := snap.match(pathOf(target))
@@ -43,7 +79,9 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, rq *request) {
 	}
 	b := rt.bal
 	rq.rec.Balancer = b
-	if rt.maxBody > 0 && int64(ctx.Request.Header.ContentLength()) > rt.maxBody {
+	limit := e.bodyLimit(rt)
+	rq.in.reset(ctx, limit, e)
+	if limit > 0 && rq.in.want > limit {
 		p.refuse(ctx, rq, fasthttp.StatusRequestEntityTooLarge, "request body too large")
 		return
 	}
@@ -53,18 +91,18 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, rq *request) {
 		return
 	}
 	if isUpgrade(ctx) {
-		p.tunnel(ctx, rt, b, m, rq)
+		p.tunnel(ctx, rt, b, m, rq, e)
 		return
 	}
 	rq.idempotent = isIdempotent(ctx)
-	replayable, err := bufferBody(ctx, rq, b.retryBuf)
-	if err != nil {
-		ctx.SetConnectionClose()
-		p.refuse(ctx, rq, fasthttp.StatusBadRequest, "malformed request body")
+	if err := bufferBody(rq, b.retryBuf); err != nil {
+		status, reason := bodyStatus(err)
+		p.refuse(ctx, rq, status, reason)
 		return
 	}
-	rq.replayable = replayable
-	prepareRequest(ctx, rq)
+	rq.replayable = rq.out.whole
+	rq.noHost = len(ctx.Request.Header.Host()) == 0
+	prepareRequest(ctx, rq, e)
 	p.forward(ctx, rt, b, m, rq)
 }
 
@@ -72,7 +110,6 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, rq *request) {
 // further members, up to the balancer's maxattempts.
 func (p *Proxy) forward(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Member, rq *request) {
 	req, resp := &ctx.Request, &ctx.Response
-	rq.target = append(rq.target[:0], req.Header.RequestURI()...)
 	var xerr *exchangeError
 	for attempt := 0; ; attempt++ {
 		rq.tried = append(rq.tried, m)
@@ -82,9 +119,12 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Mem
 		} else {
 			setTarget(req, rt, m, rq)
 			setRouteChanged(req, m, rq)
+			if rq.noHost {
+				req.Header.SetHost(m.host)
+			}
 			m.st.sched.Elected.Add(1)
 			start := time.Now()
-			opts := exchangeOpts{connTO: m.connTO, timeout: m.timeout, idempotent: rq.idempotent}
+			opts := exchangeOpts{connTO: m.connTO, timeout: m.timeout, idempotent: rq.idempotent, body: &rq.out}
 			if rq.idempotent && rq.replayable {
 				opts.tryTO = m.tryTO
 			}
@@ -118,6 +158,13 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Mem
 		m = next
 	}
 	resp.Reset()
+	if xerr != nil && xerr.kind == errClientBody {
+		// The client, not the member, failed: it gets the body's status.
+		rq.rec.Member = nil
+		status, reason := bodyStatus(xerr.err)
+		p.refuse(ctx, rq, status, reason)
+		return
+	}
 	status, reason := errorStatus(xerr)
 	p.refuse(ctx, rq, status, reason)
 }
@@ -126,7 +173,7 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Mem
 // could not be connected to, or did not answer in time, is in error for its
 // retry time, unless it ignores errors.
 func (p *Proxy) memberFailed(b *Balancer, m *Member, xerr *exchangeError) {
-	if m.admin&FlagIgnoreErrors != 0 {
+	if m.admin&FlagIgnoreErrors != 0 || xerr.kind == errClientBody {
 		return
 	}
 	switch xerr.kind {

@@ -2,9 +2,6 @@ package proxy
 
 import (
 	"bytes"
-	"io"
-	"net"
-	"net/netip"
 
 	"github.com/valyala/fasthttp"
 )
@@ -26,50 +23,45 @@ func isIdempotent(ctx *fasthttp.RequestCtx) bool {
 	return h.IsGet() || h.IsHead() || h.IsOptions() || h.IsPut() || h.IsDelete() || h.IsTrace()
 }
 
-// bufferBody reads a request body up to limit into memory, so that it can
-// be sent again on a retry and, for chunked bodies, so that broken chunk
-// framing is refused before anything reaches a member. It reports whether
-// the body can be replayed, or an error when the body is malformed.
-func bufferBody(ctx *fasthttp.RequestCtx, rq *request, limit int64) (bool, error) {
-	req := &ctx.Request
-	if !req.IsBodyStream() {
-		return true, nil
+// bufferBody reads the request body up to limit into memory, so that it
+// can be sent again on a retry and, for a chunked body, so that broken
+// chunk framing is refused before anything reaches a member. What it
+// read is the outgoing body's head; whole tells whether that is the
+// entire body. A body too large to keep is streamed after its head by
+// the one attempt that sends it, and cannot be replayed.
+func bufferBody(rq *request, limit int64) error {
+	in := &rq.in
+	rq.out = outBody{rest: in, size: in.want}
+	if in.src == nil {
+		rq.out.whole = true
+		return nil
 	}
-	cl := req.Header.ContentLength()
-	if cl >= 0 && int64(cl) > limit {
-		return false, nil
+	if in.want > limit || (in.want < 0 && limit <= 0) {
+		return nil
 	}
-	if cl == -1 && limit <= 0 {
-		return false, nil
-	}
-	// Read at most limit+1 bytes: a chunked body larger than the buffer
-	// is streamed, and cannot be replayed.
 	buf := rq.body[:0]
-	stream := req.BodyStream()
 	for int64(len(buf)) <= limit {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := stream.Read(buf[len(buf):cap(buf)])
+		n, err := in.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			rq.body = buf
-			req.SetBodyRaw(buf)
-			return true, nil
+		if in.done() {
+			rq.body, rq.out.head, rq.out.whole = buf, buf, true
+			return nil
 		}
 		if err != nil {
-			return false, err
+			rq.body = buf
+			return err
 		}
 	}
-	// Too large to keep: send what was read, then the rest of the stream.
-	rq.body = buf
-	req.SetBodyStream(io.MultiReader(bytes.NewReader(buf), stream), cl)
-	return false, nil
+	rq.body, rq.out.head = buf, buf
+	return nil
 }
 
-// prepareRequest strips hop-by-hop headers and adds X-Forwarded-*, once
+// prepareRequest strips hop-by-hop headers and sets X-Forwarded-*, once
 // per request (attempts share it).
-func prepareRequest(ctx *fasthttp.RequestCtx, rq *request) {
+func prepareRequest(ctx *fasthttp.RequestCtx, rq *request, e *edge) {
 	h := &ctx.Request.Header
 	clientClose := h.ConnectionClose()
 	removeConnectionTokens(h.Peek(fasthttp.HeaderConnection), rq, func(k []byte) { h.DelBytes(k) })
@@ -81,31 +73,7 @@ func prepareRequest(ctx *fasthttp.RequestCtx, rq *request) {
 		ctx.SetConnectionClose()
 	}
 	h.Del(HeaderRouteChanged)
-
-	// X-Forwarded-For: append the client address to what came before.
-	buf := rq.buf[:0]
-	if prior := h.Peek("X-Forwarded-For"); len(prior) > 0 {
-		buf = append(buf, prior...)
-		buf = append(buf, ", "...)
-	}
-	buf = appendIP(buf, ctx.RemoteIP())
-	h.SetBytesV("X-Forwarded-For", buf)
-	if host := h.Host(); len(host) > 0 {
-		h.SetBytesV("X-Forwarded-Host", host)
-	}
-	if ctx.IsTLS() {
-		h.Set("X-Forwarded-Proto", "https")
-	} else {
-		h.Set("X-Forwarded-Proto", "http")
-	}
-	rq.buf = buf[:0]
-}
-
-func appendIP(dst []byte, ip net.IP) []byte {
-	if a, ok := netip.AddrFromSlice(ip); ok {
-		return a.Unmap().AppendTo(dst)
-	}
-	return append(dst, "unknown"...)
+	setForwarded(ctx, rq, e)
 }
 
 // removeConnectionTokens deletes each header named in a Connection value.

@@ -26,6 +26,9 @@ type Proxy struct {
 	applyMu sync.Mutex
 	server  *fasthttp.Server
 	tunnels tunnels
+	// edge is the client-side settings of the configuration in force.
+	edge   atomic.Pointer[edge]
+	panics atomic.Int64
 }
 
 // Options are the Proxy's collaborators.
@@ -67,6 +70,7 @@ func (p *Proxy) Apply(cfg *config.Config) error {
 		return err
 	}
 	p.snap.Store(s)
+	p.edge.Store(newEdge(cfg))
 	return nil
 }
 
@@ -74,16 +78,18 @@ func (p *Proxy) Apply(cfg *config.Config) error {
 func (p *Proxy) Handler() fasthttp.RequestHandler { return p.handle }
 
 func (p *Proxy) newServer(l *config.Limits) *fasthttp.Server {
-	maxBody := math.MaxInt32
-	if l.MaxBodySize > 0 {
-		maxBody = int(l.MaxBodySize)
-	}
 	return &fasthttp.Server{
-		Handler:                       p.handle,
-		Name:                          "balancer",
-		StreamRequestBody:             true,
-		MaxRequestBodySize:            maxBody,
-		ReadBufferSize:                int(l.MaxHeaderBytes),
+		Handler:           p.handle,
+		HeaderReceived:    p.headerReceived,
+		Name:              "balancer",
+		StreamRequestBody: true,
+		// Body limits are the request path's own (clientBody): fasthttp
+		// checks neither a streamed Content-Length nor a chunked body.
+		MaxRequestBodySize: math.MaxInt32,
+		ReadBufferSize:     int(l.MaxHeaderBytes),
+		// ReadTimeout bounds the head only: headerReceived gives what
+		// follows (the first part of the body, read before the handler
+		// runs) the body's timeout.
 		ReadTimeout:                   l.ReadHeaderTimeout.D(),
 		IdleTimeout:                   l.IdleTimeout.D(),
 		Concurrency:                   l.MaxConns,
@@ -96,9 +102,16 @@ func (p *Proxy) newServer(l *config.Limits) *fasthttp.Server {
 	}
 }
 
+// headerReceived runs once a request head is read, before fasthttp reads
+// the first part of the body (up to 8 KiB of a Content-Length body): from
+// here on the body's timeout applies, not readheadertimeout.
+func (p *Proxy) headerReceived(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+	return fasthttp.RequestConfig{ReadTimeout: p.edge.Load().bodyTimeout, MaxRequestBodySize: math.MaxInt32}
+}
+
 // Serve accepts connections on ln until Shutdown.
 func (p *Proxy) Serve(ln net.Listener) error {
-	err := p.server.Serve(ln)
+	err := p.server.Serve(lingerListener{ln})
 	if errors.Is(err, net.ErrClosed) {
 		return nil
 	}

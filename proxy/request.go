@@ -15,13 +15,21 @@ type request struct {
 	buf  []byte // scratch for header values
 	// target is the client's request-target, kept while attempts rewrite it.
 	target []byte
-	// body holds a buffered request body (for retries).
-	body  []byte
-	views []lbmethod.Member
-	tried []*Member
+	// body holds the buffered part of the request body (for retries).
+	body []byte
+	// in reads the client's body; out is the body as attempts send it.
+	in  clientBody
+	out outBody
+	// cookieEnds is scratch for rewriting Set-Cookie headers.
+	cookieEnds []int
+	views      []lbmethod.Member
+	tried      []*Member
 	// replayable: the request body can be sent again.
 	replayable bool
 	idempotent bool
+	// noHost: the client sent no Host (HTTP/1.0); each attempt names its
+	// member's host.
+	noHost bool
 }
 
 var requestPool = sync.Pool{New: func() any { return &request{buf: make([]byte, 0, 256)} }}
@@ -36,6 +44,8 @@ func putRequest(rq *request) {
 		rq.body = nil // do not keep large buffers in the pool
 	}
 	rq.body = rq.body[:0]
+	rq.in, rq.out = clientBody{}, outBody{}
+	rq.noHost = false
 	clear(rq.views)
 	rq.views = rq.views[:0]
 	clear(rq.tried)

@@ -27,24 +27,86 @@ func reverseRewrite(ctx *fasthttp.RequestCtx, rt *route, m *Member, rq *request)
 	if m.path == rt.path {
 		return
 	}
-	c := fasthttp.AcquireCookie()
-	defer fasthttp.ReleaseCookie(c)
-	for _, v := range h.PeekAll(fasthttp.HeaderSetCookie) {
-		if err := c.ParseBytes(v); err != nil {
-			continue
-		}
-		p := c.Path()
-		if rest, ok := cutPrefixPath(p, m.path); ok {
-			out := append(rq.buf[:0], rt.path...)
-			out = append(out, rest...)
-			if len(out) == 0 {
-				out = append(out, '/')
-			}
-			rq.buf = out[:0]
-			c.SetPathBytes(out)
-			h.SetCookie(c)
+	reverseCookiePaths(h, rt, m, rq)
+}
+
+// reverseCookiePaths rewrites the Path attribute of every Set-Cookie
+// under the member's path to the route's (ProxyPassReverseCookiePath),
+// on the header's own text: every other attribute (Max-Age=0 of a
+// deletion, Expires, SameSite, …) and every other cookie, including
+// several of one name, stay as the member sent them.
+func reverseCookiePaths(h *fasthttp.ResponseHeader, rt *route, m *Member, rq *request) {
+	changed := false
+	for _, v := range h.Cookies() {
+		if _, ok := rewriteCookiePath(nil, v, rt, m); ok {
+			changed = true
+			break
 		}
 	}
+	if !changed {
+		return
+	}
+	// Collect the rewritten values in one buffer, then set them anew.
+	buf := rq.buf[:0]
+	ends := rq.cookieEnds[:0]
+	for _, v := range h.Cookies() {
+		if out, ok := rewriteCookiePath(buf, v, rt, m); ok {
+			buf = out
+		} else {
+			buf = append(buf, v...)
+		}
+		ends = append(ends, len(buf))
+	}
+	h.DelAllCookies()
+	start := 0
+	for _, end := range ends {
+		h.AddBytesV(fasthttp.HeaderSetCookie, buf[start:end])
+		start = end
+	}
+	rq.buf, rq.cookieEnds = buf[:0], ends[:0]
+}
+
+// rewriteCookiePath appends v to dst with its Path attribute mapped from
+// the member's path to the route's; ok is false when v has no Path
+// under the member's path.
+func rewriteCookiePath(dst, v []byte, rt *route, m *Member) ([]byte, bool) {
+	// Attributes follow the first ';' (RFC 6265 §4.1.1).
+	i := bytes.IndexByte(v, ';')
+	for i >= 0 {
+		attr := v[i+1:]
+		next := bytes.IndexByte(attr, ';')
+		if next >= 0 {
+			attr = attr[:next]
+		}
+		eq := bytes.IndexByte(attr, '=')
+		if eq >= 0 && bytes.EqualFold(bytes.TrimSpace(attr[:eq]), []byte("path")) {
+			vs, ve := eq+1, len(attr)
+			for vs < ve && (attr[vs] == ' ' || attr[vs] == '\t') {
+				vs++
+			}
+			for ve > vs && (attr[ve-1] == ' ' || attr[ve-1] == '\t') {
+				ve--
+			}
+			rest, ok := cutPrefixPath(attr[vs:ve], m.path)
+			if !ok {
+				return dst, false
+			}
+			off := i + 1 // where attr starts in v
+			dst = append(dst, v[:off+vs]...)
+			n := len(dst)
+			dst = append(dst, rt.path...)
+			dst = append(dst, rest...)
+			if len(dst) == n {
+				dst = append(dst, '/')
+			}
+			return append(dst, v[off+ve:]...), true
+		}
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return dst, false
 }
 
 // reverseURL rewrites an absolute URL pointing into the member, or a path

@@ -84,7 +84,7 @@ func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Lim
 			Addr:                          addr,
 			IsTLS:                         u.Scheme == "https",
 			MaxConns:                      8192,
-			MaxIdleConnDuration:           30 * time.Second,
+			MaxIdleConnDuration:           memberIdleTTL,
 			NoDefaultUserAgentHeader:      true,
 			DisableHeaderNamesNormalizing: false,
 			DisablePathNormalizing:        true,

@@ -20,6 +20,13 @@ import (
 // I/O timeout, count bytes to and from the member exactly, and stream large
 // response bodies without fasthttp's per-response closures.
 
+// memberIdleTTL is how long a member connection idles in the pool before
+// the balancer closes it: below the keep-alive timeouts of the common app
+// servers (Tomcat 20 s, Jetty 30 s, Go's net/http none), so the member is
+// rarely the one to close it. When it is, a request that must not be sent
+// twice is kept off the closed connection (closedByPeer).
+const memberIdleTTL = 15 * time.Second
+
 // smallBody is the largest response body read into memory; larger or
 // chunked bodies are streamed to the client.
 const smallBody = 64 << 10
@@ -68,10 +75,12 @@ func opsFor[C interface {
 var ops = opsFor((*fasthttp.HostClient).AcquireConn, (*fasthttp.HostClient).ReleaseConn, (*fasthttp.HostClient).CloseConn)
 
 // countingConn counts the bytes of one exchange into the member's counters
-// and applies the member's I/O timeout to every read of a streamed body.
+// and gives every write the member's I/O timeout (httpd's timeout is per
+// I/O operation, so a slow but live upload is not cut).
 type countingConn struct {
 	net.Conn
-	st *memberState
+	st  *memberState
+	wto time.Duration
 }
 
 func (c *countingConn) Read(p []byte) (int, error) {
@@ -83,6 +92,9 @@ func (c *countingConn) Read(p []byte) (int, error) {
 }
 
 func (c *countingConn) Write(p []byte) (int, error) {
+	if c.wto > 0 {
+		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.wto))
+	}
 	n, err := c.Conn.Write(p)
 	if n > 0 {
 		c.st.sched.Transferred.Add(int64(n))
@@ -199,6 +211,15 @@ type exchangeOpts struct {
 	// idempotent requests may be sent again on a fresh connection when a
 	// pooled one turns out to be closed after the request was written.
 	idempotent bool
+	// body is the request body; nil for none.
+	body *outBody
+}
+
+// streamed reports whether an attempt has consumed part of the body that
+// cannot be sent again.
+func (x *exchangeOpts) streamed() bool {
+	b := x.body
+	return b != nil && !b.whole && b.rest.n > int64(len(b.head))
 }
 
 // exchange sends req to the member and reads its response into resp. When
@@ -220,36 +241,47 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 			return false, &exchangeError{errDial, err}
 		}
 		reused := !cc.LastUseTime().IsZero()
-		if reused && !x.idempotent && try == 0 && closedByPeer(cc.Conn()) {
+		if reused && !x.idempotent && try < maxStaleConns && closedByPeer(cc.Conn()) {
 			// A request that must not be sent twice never goes out on a
 			// pooled connection the member has already closed: were it
-			// dropped after writing, it could not be retried.
+			// dropped after writing, it could not be retried. Every
+			// pooled connection may have been closed (a member's
+			// keep-alive timeout ends them together), so look at each.
 			o.close(hc, cc)
 			continue
 		}
 		mc := o.get()
 		mc.hc, mc.cc, mc.timeout = hc, cc, x.timeout
-		mc.cnt = countingConn{Conn: cc.Conn(), st: st}
-		now := time.Now()
-		if x.timeout > 0 {
-			_ = mc.cnt.Conn.SetWriteDeadline(now.Add(x.timeout))
-		} else {
+		mc.cnt = countingConn{Conn: cc.Conn(), st: st, wto: x.timeout}
+		if x.timeout <= 0 {
 			_ = mc.cnt.Conn.SetWriteDeadline(time.Time{})
 		}
-		bodySent := req.IsBodyStream()
 		bw := hc.AcquireWriter(&mc.cnt)
-		err = req.Write(bw)
+		err = writeRequest(bw, req, x.body)
 		if err == nil {
 			err = bw.Flush()
 		}
 		hc.ReleaseWriter(bw)
+		early := false
 		if err != nil {
-			mc.finish(false)
-			if reused && try == 0 && !bodySent {
+			if errors.Is(err, errClientSide) {
+				mc.finish(false)
+				return false, &exchangeError{errClientBody, x.body.rest.err}
+			}
+			if reused && try < maxStaleConns && !x.streamed() {
+				mc.finish(false)
 				continue // stale keep-alive connection: try a fresh one
 			}
-			return false, classifyIO(err, errDropped)
+			if !x.streamed() {
+				mc.finish(false)
+				return false, classifyIO(err, errDropped)
+			}
+			// The member stopped taking the body: it may have answered
+			// first (a 413 of its own, say) and closed. Its answer, if
+			// any, is the response.
+			early = true
 		}
+		now := time.Now()
 		first := x.timeout
 		kind := errTimeout
 		if x.tryTO > 0 && (first == 0 || x.tryTO < first) {
@@ -264,10 +296,14 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 		skip := req.Header.IsHead()
 		resp.Reset()
 		resp.SkipBody = skip
+		werr := err
 		err = readHeader(resp, mc.br)
 		if err != nil {
 			mc.finish(false)
-			if reused && try == 0 && !bodySent && x.idempotent && isDropped(err) {
+			if early {
+				return false, classifyIO(werr, errDropped)
+			}
+			if reused && try < maxStaleConns && !x.streamed() && x.idempotent && isDropped(err) {
 				continue
 			}
 			return false, classifyIO(err, kind)
@@ -277,7 +313,7 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 			// I/O timeout (which the head's deadline already is otherwise).
 			_ = mc.cnt.Conn.SetReadDeadline(time.Now().Add(x.timeout))
 		}
-		mc.keep = !resp.ConnectionClose() && !req.ConnectionClose()
+		mc.keep = !early && !resp.ConnectionClose() && !req.ConnectionClose()
 		cl := resp.Header.ContentLength()
 		if skip || noBody(resp.StatusCode()) {
 			resp.SkipBody = true
@@ -446,13 +482,6 @@ func hasFieldName(line []byte, name string) bool {
 	return len(rest) > 0 && rest[0] == ':'
 }
 
-// closedByPeer reports whether an idle pooled connection was closed (or
-// written to) by the member: a read that does not block finds EOF or
-// stray bytes instead of timing out.
-func closedByPeer(c net.Conn) bool {
-	var b [1]byte
-	_ = c.SetReadDeadline(time.Now())
-	n, err := c.Read(b[:])
-	_ = c.SetReadDeadline(time.Time{})
-	return n > 0 || (err != nil && !isTimeout(err))
-}
+// maxStaleConns bounds how many pooled connections one attempt may find
+// closed by the member before it gives up on the pool.
+const maxStaleConns = 16

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -18,10 +19,34 @@ import (
 // open, outlives reloads (it holds no snapshot), and a graceful stop gives
 // it the grace time before closing it.
 
-// isUpgrade reports an HTTP/1.1 protocol upgrade request.
+// isUpgrade reports a WebSocket upgrade request (RFC 6455 §4.1). Other
+// upgrades (h2c, TLS/1.x) are not tunnelled: their Upgrade and Connection
+// headers are hop-by-hop, so the request goes on as plain HTTP/1.1, as
+// nginx and httpd (without upgrade=…) forward it.
 func isUpgrade(ctx *fasthttp.RequestCtx) bool {
 	h := &ctx.Request.Header
-	return h.ConnectionUpgrade() && len(h.Peek(fasthttp.HeaderUpgrade)) > 0
+	return h.ConnectionUpgrade() && hasToken(h.Peek(fasthttp.HeaderUpgrade), "websocket")
+}
+
+// hasToken reports whether the comma-separated list v holds tok
+// (case-insensitively; a protocol version after "/" is ignored).
+func hasToken(v []byte, tok string) bool {
+	for len(v) > 0 {
+		var t []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			t, v = v[:i], v[i+1:]
+		} else {
+			t, v = v, nil
+		}
+		t = bytes.TrimSpace(t)
+		if i := bytes.IndexByte(t, '/'); i >= 0 {
+			t = t[:i]
+		}
+		if bytes.EqualFold(t, []byte(tok)) {
+			return true
+		}
+	}
+	return false
 }
 
 // tunnels tracks open tunnels for graceful shutdown.
@@ -87,13 +112,25 @@ func (t *tunnels) Len() int {
 
 // tunnel forwards an upgrade request to m and, on 101, joins the
 // connections.
-func (p *Proxy) tunnel(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Member, rq *request) {
+func (p *Proxy) tunnel(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Member, rq *request, e *edge) {
 	req := &ctx.Request
+	if !rq.in.done() {
+		if rq.in.want != 0 {
+			// A handshake is a GET without a body (RFC 6455 §4.1): bytes
+			// after the head would be taken for the tunnel's first frame.
+			ctx.SetConnectionClose()
+			p.refuse(ctx, rq, fasthttp.StatusBadRequest, "upgrade request with a body")
+			return
+		}
+		rq.in.eof = true
+	}
 	upgrade := append([]byte(nil), req.Header.Peek(fasthttp.HeaderUpgrade)...)
-	prepareRequest(ctx, rq)
+	prepareRequest(ctx, rq, e)
 	req.Header.SetBytesV(fasthttp.HeaderUpgrade, upgrade)
 	req.Header.Set(fasthttp.HeaderConnection, "Upgrade")
-	rq.target = append(rq.target[:0], req.Header.RequestURI()...)
+	if len(req.Header.Host()) == 0 {
+		req.Header.SetHost(m.host)
+	}
 	setTarget(req, rt, m, rq)
 	setRouteChanged(req, m, rq)
 	if !m.st.acquire(m.max, m.maxQueue, m.queueTO) {
@@ -193,7 +230,7 @@ func (o connOps[C]) upgrade(st *memberState, req *fasthttp.Request, resp *fastht
 		_ = conn.SetDeadline(time.Now().Add(timeout))
 	}
 	bw := bufio.NewWriter(conn)
-	if err = req.Write(bw); err == nil {
+	if err = writeRequest(bw, req, nil); err == nil {
 		err = bw.Flush()
 	}
 	if err != nil {

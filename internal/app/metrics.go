@@ -45,7 +45,11 @@ func newMetrics(a *App) *metrics {
 		Name: "balancer_tunnels_open",
 		Help: "Upgraded connections (WebSockets) open.",
 	}, func() float64 { return float64(a.proxy.Tunnels()) })
-	m.reg.MustRegister(a.proxy.Collector(), m.reloads, m.lastReload, build, storeUp, tunnels,
+	panics := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "balancer_panics_total",
+		Help: "Requests whose handling panicked; each was answered 500 and its connection closed.",
+	}, func() float64 { return float64(a.proxy.Panics()) })
+	m.reg.MustRegister(a.proxy.Collector(), m.reloads, m.lastReload, build, storeUp, tunnels, panics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
