@@ -103,10 +103,14 @@ func (p *Proxy) newServer(l *config.Limits) *fasthttp.Server {
 }
 
 // headerReceived runs once a request head is read, before fasthttp reads
-// the first part of the body (up to 8 KiB of a Content-Length body): from
-// here on the body's timeout applies, not readheadertimeout.
+// the first part of a Content-Length body (min(size, limit, 8 KiB)) under
+// one deadline for the whole part. From here on the body's per-read
+// timeout applies, not readheadertimeout: fasthttp is given the body's
+// timeout and a limit of one byte, so it waits for one byte at most (a
+// larger body then streams: fasthttp does not refuse it) and
+// clientBody reads the rest, each read with its own deadline.
 func (p *Proxy) headerReceived(*fasthttp.RequestHeader) fasthttp.RequestConfig {
-	return fasthttp.RequestConfig{ReadTimeout: p.edge.Load().bodyTimeout, MaxRequestBodySize: math.MaxInt32}
+	return fasthttp.RequestConfig{ReadTimeout: p.edge.Load().bodyTimeout, MaxRequestBodySize: 1}
 }
 
 // Serve accepts connections on ln until Shutdown.

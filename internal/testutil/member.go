@@ -37,8 +37,10 @@ type Member struct {
 // Seen is one request a member received.
 type Seen struct {
 	Method, URI string
-	Header      http.Header
-	Body        []byte
+	// Host is the request's Host (net/http keeps it out of Header).
+	Host   string
+	Header http.Header
+	Body   []byte
 }
 
 // StartMember starts a member answering `route=<route>` on 127.0.0.1:0; it
@@ -62,7 +64,7 @@ func (m *Member) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	m.count.Add(1)
 	m.mu.Lock()
-	m.seen = append(m.seen, Seen{Method: r.Method, URI: r.RequestURI, Header: r.Header.Clone(), Body: body})
+	m.seen = append(m.seen, Seen{Method: r.Method, URI: r.RequestURI, Host: r.Host, Header: r.Header.Clone(), Body: body})
 	m.mu.Unlock()
 	if d := m.Delay.Load(); d > 0 {
 		time.Sleep(time.Duration(d))
