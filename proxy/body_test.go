@@ -132,10 +132,10 @@ func TestBodyFramingsAndLimits(t *testing.T) {
 				want int
 			}{
 				{"/", 100, 200},
-				{"/", 1024, 200},      // = retrybuffer
-				{"/", 1025, 200},      // > retrybuffer: streamed
-				{"/", 16 << 10, 200},  // = maxbodysize
-				{"/", 20 << 10, 413},  // > maxbodysize
+				{"/", 1024, 200},     // = retrybuffer
+				{"/", 1025, 200},     // > retrybuffer: streamed
+				{"/", 16 << 10, 200}, // = maxbodysize
+				{"/", 20 << 10, 413}, // > maxbodysize
 				{"/small", 4 << 10, 200},
 				{"/small", 5 << 10, 413}, // > the route's maxbodysize
 			} {

@@ -62,7 +62,7 @@ routes:
 		"X-Forwarded-Host: evil.example\r\nX-Forwarded-Host: evil2.example\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Proto: https\r\n\r\n"
 	single := "GET / HTTP/1.1\r\nHost: front.example\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-Host: cdn.example\r\nX-Forwarded-Proto: https\r\n\r\n"
 	for _, c := range []struct {
-		name, trusted, raw    string
+		name, trusted, raw   string
 		xff, xfHost, xfProto string
 	}{
 		{"duplicates, no trustedproxies", "", dup, "1.1.1.1, 2.2.2.2, 3.3.3.3, 127.0.0.1", "front.example", "http"},
