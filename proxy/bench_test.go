@@ -80,11 +80,23 @@ func TestForwardDoesNotAllocate(t *testing.T) {
 		t.Skip("allocation counts are meaningless under -race")
 	}
 	c := inMemoryBalancer(t, 3, "byrequests")
-	for _, cookie := range []string{"JSESSIONID=8f3a9c2e.node1", ""} {
+	for _, tc := range []struct {
+		cookie string
+		body   int // a POST body of this size; 0: GET
+	}{
+		{"JSESSIONID=8f3a9c2e.node1", 0}, {"", 0},
+		{"JSESSIONID=8f3a9c2e.node1", 2 << 10}, // buffered for retries
+		{"", 64 << 10},
+	} {
+		cookie := tc.cookie
 		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 		req.SetRequestURI("http://balancer.test/app/page?x=1")
 		if cookie != "" {
 			req.Header.Set("Cookie", cookie)
+		}
+		if tc.body > 0 {
+			req.Header.SetMethod("POST")
+			req.SetBody(make([]byte, tc.body))
 		}
 		do := func() {
 			if err := c.Do(req, resp); err != nil || resp.StatusCode() != 200 {
@@ -95,7 +107,7 @@ func TestForwardDoesNotAllocate(t *testing.T) {
 			do()
 		}
 		if n := testing.AllocsPerRun(1000, do); n > 0 {
-			t.Errorf("cookie %q: %.2f allocations per request, want 0", cookie, n)
+			t.Errorf("cookie %q, body %d: %.2f allocations per request, want 0", cookie, tc.body, n)
 		}
 	}
 }
