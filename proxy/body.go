@@ -76,6 +76,13 @@ func (b *clientBody) Read(p []byte) (int, error) {
 	}
 	b.setDeadline()
 	n, err := b.src.Read(p)
+	for empty := 0; n == 0 && err == nil && len(p) > 0; empty++ {
+		if empty == 100 {
+			err = io.ErrNoProgress // a stream that never moves is broken
+			break
+		}
+		n, err = b.src.Read(p)
+	}
 	b.n += int64(n)
 	if b.limit > 0 && b.n > b.limit {
 		b.err = errBodyTooLarge
