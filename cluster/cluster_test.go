@@ -11,14 +11,32 @@ import (
 	"balancer/internal/testutil"
 )
 
-// recorder is a Handler that keeps what it receives.
+// recorder is a Handler that keeps what it receives; local holds the
+// entries it hands out as its own sticky tables.
 type recorder struct {
 	mu       sync.Mutex
 	overlay  []config.Edit
+	history  [][]config.Edit // every overlay received, in order
 	sessions map[string]string
+	local    []sessionWrite
 }
 
-func (r *recorder) Overlay(e []config.Edit) { r.mu.Lock(); r.overlay = e; r.mu.Unlock() }
+func (r *recorder) Overlay(e []config.Edit) {
+	r.mu.Lock()
+	r.overlay = e
+	r.history = append(r.history, e)
+	r.mu.Unlock()
+}
+func (r *recorder) Sessions(f func(balancer, table, sid, route string, expires time.Time) bool) {
+	r.mu.Lock()
+	local := append([]sessionWrite(nil), r.local...)
+	r.mu.Unlock()
+	for _, w := range local {
+		if !f(w.Balancer, w.Table, w.SID, w.Route, time.UnixMilli(w.Expires)) {
+			return
+		}
+	}
+}
 func (r *recorder) Session(b, table, sid, route string, _ time.Time) {
 	r.mu.Lock()
 	r.sessions[b+"/"+table+"/"+sid] = route

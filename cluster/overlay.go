@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,13 +16,32 @@ import (
 // The manager edits every replica shares are one record, <prefix>overlay:
 // a version and the edits in the order they were made, one per target
 // (balancer, member, key): a later edit of the same target replaces the
-// earlier one. Updates are optimistic (WATCH/MULTI, bounded retries); the
-// new version is announced on the events channel.
+// earlier one. Updates are optimistic (WATCH/MULTI on that one key, bounded
+// retries); the new version is announced on the events channel.
+//
+// Each replica remembers the version it last applied or wrote and its
+// edits. A record that is missing, unreadable or older than that means the
+// store lost state (a restart without persistence, FLUSHALL, a failover to
+// a replica that lagged, a foreign write): the replica writes its own
+// edits back under a higher version instead of adopting the loss. A record
+// of the same version with other edits is a conflict between replicas: the
+// record's edits are kept, this replica's differing ones are merged over
+// them under a higher version, and the conflict is logged. A higher
+// version is adopted. So the highest version wins and no edit is lost.
 
 type overlayDoc struct {
 	Version int64         `json:"version"`
 	Edits   []config.Edit `json:"edits"`
 }
+
+// recordState says what was found under the overlay key.
+type recordState int
+
+const (
+	recordOK recordState = iota
+	recordMissing
+	recordUnreadable
+)
 
 // errPending says an edit was kept to be shared when Redis is back.
 var errPending = errors.New("shared store unreachable: the edit applies here now and reaches the other replicas when it is back")
@@ -33,7 +54,7 @@ func IsPending(err error) bool { return errors.Is(err, errPending) }
 func (s *Store) SaveEdits(edits []config.Edit) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := s.push(ctx, edits); err != nil {
+	if _, err := s.sync(ctx, edits); err != nil {
 		s.mu.Lock()
 		s.pending = append(s.pending, edits...)
 		s.mu.Unlock()
@@ -50,7 +71,7 @@ func (s *Store) flushPending(ctx context.Context) {
 	if len(p) == 0 {
 		return
 	}
-	if err := s.push(ctx, p); err != nil {
+	if _, err := s.sync(ctx, p); err != nil {
 		s.mu.Lock()
 		s.pending = append(p, s.pending...)
 		s.mu.Unlock()
@@ -59,26 +80,83 @@ func (s *Store) flushPending(ctx context.Context) {
 	s.log.Info("shared store: edits made while it was away are now shared", "edits", len(p))
 }
 
-func (s *Store) push(ctx context.Context, edits []config.Edit) error {
+// outcome is what sync did.
+type outcome struct {
+	adopt    *overlayDoc // a newer record this replica must apply
+	lost     bool        // the store had lost this replica's state
+	reason   string      // why the record was written back ("" if not)
+	written  int64       // version written, 0 for none
+	storeVer int64       // version found in the store
+}
+
+// sync reconciles the overlay record with this replica's state and adds
+// edits (none for a plain check). It runs as one optimistic transaction.
+func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) {
 	key := s.key("overlay")
-	var version int64
+	var out outcome
 	txf := func(tx *redis.Tx) error {
-		doc, err := readOverlay(ctx, tx, key)
+		out = outcome{}
+		doc, state, err := readOverlay(ctx, tx, key)
 		if err != nil {
 			return err
 		}
-		doc.Edits = Merge(doc.Edits, edits)
-		doc.Version++
-		version = doc.Version
-		b, err := json.Marshal(doc)
+		s.mu.Lock()
+		lv, le, known := s.version, s.edits, s.known
+		s.mu.Unlock()
+		out.storeVer = doc.Version
+		base := doc
+		switch {
+		case state == recordMissing && lv == 0 && len(le) == 0:
+			// Nothing to restore; the record is created so that its
+			// absence later means the store lost state.
+			out.lost = known
+			out.reason = "missing"
+		case state == recordMissing:
+			out.lost, out.reason, base = true, "missing", overlayDoc{Version: lv, Edits: le}
+		case state == recordUnreadable:
+			out.lost, out.reason, base = true, "unreadable", overlayDoc{Version: lv, Edits: le}
+		case doc.Version < lv:
+			// Edits only ever replace one another per target, so the
+			// union (this replica's winning) loses nothing either wrote.
+			out.lost, out.reason = true, "older"
+			base = overlayDoc{Version: lv, Edits: Merge(doc.Edits, le)}
+		case doc.Version == lv && !sameEdits(doc.Edits, le):
+			out.reason = "conflict"
+			base.Edits = Merge(doc.Edits, newEdits(doc.Edits, le))
+		case doc.Version > lv && len(edits) == 0:
+			out.adopt = &doc
+			return nil
+		}
+		if out.reason == "" && len(edits) == 0 {
+			return nil
+		}
+		next := overlayDoc{Version: max(doc.Version, lv) + 1, Edits: Merge(base.Edits, edits)}
+		b, err := json.Marshal(next)
 		if err != nil {
 			return err
 		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, key, b, 0)
 			return nil
-		})
-		return err
+		}); err != nil {
+			return err
+		}
+		out.written = next.Version
+		// The caller has Merge(le, edits) in force. When the record says
+		// just that, it is this replica's version now; otherwise (it was
+		// behind, or a conflict merged other edits in) the record must be
+		// applied: by loadOverlay at once, or by the next check when the
+		// caller is an edit (which may hold the handler's lock).
+		if sameEdits(next.Edits, Merge(le, edits)) {
+			s.mu.Lock()
+			if next.Version > s.version {
+				s.version, s.edits = next.Version, next.Edits
+			}
+			s.mu.Unlock()
+		} else if len(edits) == 0 {
+			out.adopt = &next
+		}
+		return nil
 	}
 	var err error
 	for i := 0; i < 20; i++ {
@@ -87,49 +165,74 @@ func (s *Store) push(ctx context.Context, edits []config.Edit) error {
 		}
 	}
 	if err != nil {
-		return err
+		return out, err
 	}
 	s.mu.Lock()
-	if version > s.version {
-		s.version = version
-	}
+	s.known = true
 	s.mu.Unlock()
-	msg, _ := json.Marshal(event{Kind: "o", Origin: s.origin, Version: version})
-	return s.rdb.Publish(ctx, s.key("events"), msg).Err()
+	if out.written > 0 {
+		msg, _ := json.Marshal(event{Kind: "o", Origin: s.origin, Version: out.written})
+		if err := s.rdb.Publish(ctx, s.key("events"), msg).Err(); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
-func readOverlay(ctx context.Context, c redis.Cmdable, key string) (overlayDoc, error) {
+func readOverlay(ctx context.Context, c redis.Cmdable, key string) (overlayDoc, recordState, error) {
 	var doc overlayDoc
 	b, err := c.Get(ctx, key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return doc, nil
+	switch {
+	case errors.Is(err, redis.Nil):
+		return doc, recordMissing, nil
+	case err != nil && strings.HasPrefix(err.Error(), "WRONGTYPE"):
+		return doc, recordUnreadable, nil
+	case err != nil:
+		return doc, recordOK, err
 	}
-	if err != nil {
-		return doc, err
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Version < 0 {
+		return overlayDoc{}, recordUnreadable, nil
 	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		// A record we cannot read is replaced rather than blocking edits.
-		return overlayDoc{}, nil
-	}
-	return doc, nil
+	return doc, recordOK, nil
 }
 
-// loadOverlay hands the shared edits to the handler when they changed.
+// loadOverlay reconciles the shared edits with this replica's: a newer
+// record is handed to the handler, a lost or conflicting one is written
+// back. Callers hold syncMu (check).
 func (s *Store) loadOverlay(ctx context.Context) {
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	doc, err := readOverlay(rctx, s.rdb, s.key("overlay"))
+	out, err := s.sync(rctx, nil)
 	if err != nil {
 		s.log.Warn("shared store: reading edits failed", "error", err.Error())
 		return
 	}
-	s.mu.Lock()
-	changed := doc.Version != s.version
-	s.version = doc.Version
-	h := s.h
-	s.mu.Unlock()
-	if changed && h != nil {
-		h.Overlay(doc.Edits)
+	if out.reason != "" && (out.lost || out.reason == "conflict") {
+		s.mu.Lock()
+		n := len(s.edits)
+		s.mu.Unlock()
+		if out.reason == "conflict" {
+			s.log.Warn("shared store: replicas disagree at the same version; this replica's differing edits merged over the store's",
+				"version", out.storeVer, "written_version", out.written, "edits", n)
+		} else {
+			s.log.Warn("shared store lost state; this replica's edits written back",
+				"record", out.reason, "store_version", out.storeVer, "written_version", out.written, "edits", n)
+		}
+	}
+	if out.lost {
+		s.c.lost.Add(1)
+	}
+	if doc := out.adopt; doc != nil {
+		s.mu.Lock()
+		newer := doc.Version > s.version
+		if newer {
+			s.version, s.edits = doc.Version, doc.Edits
+		}
+		h := s.h
+		s.mu.Unlock()
+		if newer && h != nil {
+			h.Overlay(doc.Edits)
+		}
 	}
 }
 
@@ -153,4 +256,44 @@ func Merge(base, edits []config.Edit) []config.Edit {
 
 func sameTarget(a, b config.Edit) bool {
 	return a.Balancer == b.Balancer && a.Member == b.Member && a.Key == b.Key
+}
+
+// sameEdits compares two overlays as they travel (JSON), so that a value
+// read back from the store equals the one written.
+func sameEdits(a, b []config.Edit) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 {
+		return true
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+// newEdits returns the edits of mine that theirs does not hold as they are.
+func newEdits(theirs, mine []config.Edit) []config.Edit {
+	var out []config.Edit
+	for _, m := range mine {
+		found := false
+		for _, t := range theirs {
+			if sameTarget(t, m) && reflect.DeepEqual(jsonValue(t.Value), jsonValue(m.Value)) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// jsonValue normalises a value to what JSON decoding gives back.
+func jsonValue(v any) any {
+	b, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
 }

@@ -23,40 +23,58 @@ type sessionWrite struct {
 }
 
 // PutSession records a sticky table entry for every replica. It never
-// blocks the request path: writes are queued and dropped (counted) when the
-// queue is full or Redis is away — the local table still has the entry.
+// blocks the request path: writes beyond the per-second write budget, or
+// while the writer is behind or Redis is away, are dropped and counted
+// (Stats) — the local table still has the entry.
 func (s *Store) PutSession(balancer, table, sid, route string, expires time.Time) {
 	if !s.up.Load() {
+		s.c.dropDown.Add(1)
+		return
+	}
+	if !s.writeBudget.take() {
+		s.c.dropBudget.Add(1)
 		return
 	}
 	select {
 	case s.writes <- sessionWrite{balancer, table, sid, route, expires.UnixMilli()}:
 	default:
+		s.c.dropQueue.Add(1)
 	}
 }
 
 // GetSession looks an entry up in Redis, waiting at most the configured
-// budget; a timeout or an unreachable Redis is a miss.
+// time budget; a timeout or an unreachable Redis is a miss. Absent entries
+// are remembered for a moment (negative cache, bounded), and lookups
+// beyond the per-second lookup budget are misses without asking Redis, so
+// made-up session ids cost Redis a bounded rate of round trips.
 func (s *Store) GetSession(balancer, table, sid string) (string, bool) {
 	if !s.up.Load() {
 		return "", false
 	}
-	s.lookups.Add(1)
+	nk := balancer + "\x00" + table + "\x00" + sid
+	if _, absent := s.negative.Get([]byte(nk), time.Now()); absent {
+		s.c.negative.Add(1)
+		return "", false
+	}
+	if !s.lookupBudget.take() {
+		s.c.lookupsOverBudget.Add(1)
+		return "", false
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.budget)
 	defer cancel()
 	v, err := s.rdb.Get(ctx, s.key("s", table, balancer, sid)).Result()
-	if err != nil {
-		if !errors.Is(err, redis.Nil) {
-			s.timeouts.Add(1)
-		}
-		return "", false
+	switch {
+	case err == nil:
+		s.c.found.Add(1)
+		return v, true
+	case errors.Is(err, redis.Nil):
+		s.c.absent.Add(1)
+		s.negative.Put(nk, "", time.Now())
+	default:
+		s.c.failed.Add(1)
 	}
-	return v, true
+	return "", false
 }
-
-// Lookups returns how many Redis lookups the request path made and how
-// many of them failed or ran out of budget.
-func (s *Store) Lookups() (total, failed int64) { return s.lookups.Load(), s.timeouts.Load() }
 
 func (s *Store) writer(ctx context.Context) {
 	defer s.wg.Done()
@@ -78,7 +96,10 @@ func (s *Store) writer(ctx context.Context) {
 			})
 			cancel()
 			if err != nil {
+				s.c.writeErrors.Add(1)
 				s.log.Debug("shared store write failed", "error", err.Error())
+			} else {
+				s.c.writes.Add(1)
 			}
 		}
 	}
@@ -153,4 +174,55 @@ func (s *Store) handler() Handler {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.h
+}
+
+// reannounce writes this replica's sticky tables back to a store that
+// lost them, keeping each entry's expiry. It is bounded by the local
+// tables' size (maxsessions per table) and pipelined in batches; other
+// replicas keep their own copies, so nothing is published.
+func (s *Store) reannounce(ctx context.Context) {
+	h := s.handler()
+	if h == nil {
+		return
+	}
+	const batch = 500
+	var ws []sessionWrite
+	var n int64
+	flush := func() bool {
+		if len(ws) == 0 {
+			return true
+		}
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		_, err := s.rdb.Pipelined(wctx, func(p redis.Pipeliner) error {
+			for _, w := range ws {
+				if ttl := time.Until(time.UnixMilli(w.Expires)); ttl > 0 {
+					p.Set(wctx, s.key("s", w.Table, w.Balancer, w.SID), w.Route, ttl)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			s.log.Warn("shared store: writing sticky tables back failed", "error", err.Error())
+			return false
+		}
+		n += int64(len(ws))
+		ws = ws[:0]
+		return true
+	}
+	ok := true
+	h.Sessions(func(balancer, table, sid, route string, expires time.Time) bool {
+		ws = append(ws, sessionWrite{balancer, table, sid, route, expires.UnixMilli()})
+		if len(ws) == batch {
+			ok = flush()
+		}
+		return ok
+	})
+	if ok {
+		flush()
+	}
+	s.c.reannounced.Add(n)
+	if n > 0 {
+		s.log.Info("shared store: sticky table entries written back", "entries", n)
+	}
 }

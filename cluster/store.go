@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"balancer/affinity"
 	"balancer/config"
 )
 
@@ -29,6 +30,10 @@ type Handler interface {
 	Overlay(edits []config.Edit)
 	// Session records a sticky table entry learned by another replica.
 	Session(balancer, table, sid, route string, expires time.Time)
+	// Sessions calls f with every live entry of the replica's shared
+	// sticky tables until f returns false, so that they can be written
+	// back when the store lost them.
+	Sessions(f func(balancer, table, sid, route string, expires time.Time) bool)
 }
 
 // Store is one replica's connection to the shared state.
@@ -39,13 +44,19 @@ type Store struct {
 	log    *slog.Logger
 	origin string
 
-	up       atomic.Bool
-	writes   chan sessionWrite
-	lookups  atomic.Int64
-	timeouts atomic.Int64
+	up           atomic.Bool
+	writes       chan sessionWrite
+	writeBudget  *budget
+	lookupBudget *budget
+	negative     *affinity.Table // learned-table misses Redis answered "absent"
+	c            counters
 
+	syncMu  sync.Mutex // serialises overlay checks
 	mu      sync.Mutex
-	version int64         // overlay version last applied
+	version int64         // overlay version last applied or written
+	edits   []config.Edit // the overlay of that version
+	known   bool          // the overlay record was read or written once
+	epoch   string        // the store's epoch last seen (checkEpoch)
 	pending []config.Edit // edits made while Redis was away
 	h       Handler
 
@@ -73,6 +84,9 @@ func New(o Options) *Store {
 		ReadTimeout:  time.Second,
 		WriteTimeout: time.Second,
 		MaxRetries:   1,
+		// One address with clustermode is a Cluster's configuration
+		// endpoint; two or more addresses without mastername are a Cluster.
+		IsClusterMode: r.ClusterMode,
 	}
 	if r.Addr != "" {
 		uo.Addrs = append([]string{r.Addr}, uo.Addrs...)
@@ -91,13 +105,32 @@ func New(o Options) *Store {
 		budget = 5 * time.Millisecond
 	}
 	return &Store{
-		rdb:    redis.NewUniversalClient(uo),
-		prefix: r.KeyPrefix + o.Cluster + ":",
-		budget: budget,
-		log:    log,
-		origin: hex.EncodeToString(id[:]),
-		writes: make(chan sessionWrite, 4096),
+		rdb:          redis.NewUniversalClient(uo),
+		prefix:       r.KeyPrefix + o.Cluster + ":",
+		budget:       budget,
+		log:          log,
+		origin:       hex.EncodeToString(id[:]),
+		writes:       make(chan sessionWrite, 4096),
+		writeBudget:  newBudget(orDefault(r.WriteRate, config.DefaultStoreRate)),
+		lookupBudget: newBudget(orDefault(r.LookupRate, config.DefaultStoreRate)),
+		negative:     affinity.NewTable(negativeSize, negativeTTL),
 	}
+}
+
+// The negative cache remembers learned-table misses briefly: long enough
+// to spare Redis a repeated made-up id, short enough that an entry another
+// replica is about to announce is not hidden for long (its announcement
+// lands in the local table, which is read first, anyway).
+const (
+	negativeSize = 10000
+	negativeTTL  = 2 * time.Second
+)
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 // Up reports whether Redis answered the last health check.
@@ -162,6 +195,11 @@ func (s *Store) health(ctx context.Context) {
 			s.log.Info("shared store connected", "cluster", s.prefix)
 			s.flushPending(ctx)
 			s.resync(ctx)
+		case err == nil:
+			// Keys are the truth: a store that lost them (FLUSHALL, a
+			// restart without persistence, a failover to a replica that
+			// lagged) is found here within a second.
+			s.check(ctx)
 		case err != nil && was:
 			s.up.Store(false)
 			s.log.Warn("shared store unreachable; routing with local state", "error", err.Error())
@@ -176,6 +214,6 @@ func (s *Store) health(ctx context.Context) {
 
 // resync re-reads everything the pub/sub channel may have missed.
 func (s *Store) resync(ctx context.Context) {
-	s.loadOverlay(ctx)
+	s.check(ctx)
 	s.loadSessions(ctx)
 }

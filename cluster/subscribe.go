@@ -66,7 +66,7 @@ func (s *Store) handle(ctx context.Context, payload string) {
 		newer := e.Version > s.version
 		s.mu.Unlock()
 		if newer {
-			s.loadOverlay(ctx)
+			s.check(ctx)
 		}
 	}
 }

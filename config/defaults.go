@@ -17,6 +17,7 @@ const (
 	DefaultCluster                = "default"
 	DefaultKeyPrefix              = "balancer:"
 	DefaultBudget                 = 5 * time.Millisecond
+	DefaultStoreRate              = 1000
 	DefaultLBMethod               = "byrequests"
 	DefaultSep                    = "."
 	DefaultStickyMode             = "route"
@@ -66,6 +67,12 @@ func (c *Config) applyDefaults(set func(path string) bool) {
 		}
 		if r.Budget == 0 {
 			r.Budget = Duration(DefaultBudget)
+		}
+		if r.WriteRate == 0 {
+			r.WriteRate = DefaultStoreRate
+		}
+		if r.LookupRate == 0 {
+			r.LookupRate = DefaultStoreRate
 		}
 	}
 	if c.GraceTime == 0 {

@@ -132,6 +132,15 @@ type Redis struct {
 	KeyPrefix string `yaml:"keyprefix"`
 	// Budget is the longest the request path waits on Redis (default 5ms).
 	Budget Duration `yaml:"budget"`
+	// ClusterMode makes a single addr a Redis Cluster's configuration
+	// endpoint (two or more addrs without mastername are a Cluster anyway).
+	ClusterMode bool `yaml:"clustermode"`
+	// WriteRate bounds the sticky table entries written to Redis per
+	// second (default 1000); writes beyond it stay local and are counted.
+	WriteRate int `yaml:"writerate"`
+	// LookupRate bounds the learned-table lookups sent to Redis per second
+	// (default 1000); lookups beyond it are local misses and are counted.
+	LookupRate int `yaml:"lookuprate"`
 }
 
 // Balancer is a group of members behind one lbmethod and one sticky rule.

@@ -222,6 +222,12 @@ func (c *Config) validateStore(d *decoder) {
 	} else if r.DB != 0 && len(r.Addrs) > 1 && r.MasterName == "" {
 		d.add("store.redis.db", "Redis Cluster has only db 0, got %d", r.DB)
 	}
+	if r.WriteRate < 0 {
+		d.add("store.redis.writerate", "must be 1 or more writes per second, got %d", r.WriteRate)
+	}
+	if r.LookupRate < 0 {
+		d.add("store.redis.lookuprate", "must be 1 or more lookups per second, got %d", r.LookupRate)
+	}
 	if r.KeyPrefix != "" && strings.ContainsAny(r.KeyPrefix, " \t\r\n{}") {
 		d.add("store.redis.keyprefix", "%q: no spaces or braces (braces are Redis Cluster hash tags)", r.KeyPrefix)
 	}

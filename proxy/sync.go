@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"time"
+
+	"balancer/affinity"
 )
 
 // Sticky tables shared between replicas: the moved-session table and the
@@ -34,5 +36,26 @@ func (p *Proxy) PutRemote(balancer, table, sid, route string, expires time.Time)
 		b.st.moved.PutUntil(sid, route, expires)
 	case TableLearned:
 		b.st.learned.PutUntil(sid, route, expires)
+	}
+}
+
+// RangeSessions calls f with every live entry of the shared sticky tables
+// until f returns false (to write them back to a store that lost them).
+func (p *Proxy) RangeSessions(f func(balancer, table, sid, route string, expires time.Time) bool) {
+	now := time.Now()
+	for _, b := range p.snap.Load().Balancers {
+		more := true
+		for _, t := range [...]struct {
+			name string
+			tab  *affinity.Table
+		}{{TableMoved, b.st.moved}, {TableLearned, b.st.learned}} {
+			t.tab.Range(now, func(sid, route string, expires time.Time) bool {
+				more = f(b.Name, t.name, sid, route, expires)
+				return more
+			})
+			if !more {
+				return
+			}
+		}
 	}
 }

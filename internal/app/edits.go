@@ -85,6 +85,12 @@ func (a *App) Session(balancer, table, sid, route string, expires time.Time) {
 	a.proxy.PutRemote(balancer, table, sid, route, expires)
 }
 
+// Sessions implements cluster.Handler: the replica's shared sticky tables,
+// to write back to a store that lost them.
+func (a *App) Sessions(f func(balancer, table, sid, route string, expires time.Time) bool) {
+	a.proxy.RangeSessions(f)
+}
+
 // newEdits returns the edits of next not already in prev.
 func newEdits(prev, next []config.Edit) []config.Edit {
 	var out []config.Edit

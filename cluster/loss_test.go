@@ -1,0 +1,149 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"balancer/config"
+	"balancer/internal/testutil"
+)
+
+// storedOverlay reads the overlay record as the store holds it.
+func storedOverlay(t testing.TB, c *redis.Client) (overlayDoc, bool) {
+	t.Helper()
+	b, err := c.Get(context.Background(), "t:c:overlay").Bytes()
+	if err != nil {
+		return overlayDoc{}, false
+	}
+	var d overlayDoc
+	if json.Unmarshal(b, &d) != nil {
+		return overlayDoc{}, false
+	}
+	return d, true
+}
+
+func hasDrain(edits []config.Edit) bool {
+	for _, e := range edits {
+		if e.Member == "http://m2" && e.Key == "status" && fmt.Sprint(e.Value) == "[drain]" {
+			return true
+		}
+	}
+	return false
+}
+
+// TestStoreLossKeepsEdits: whatever way Redis loses the shared record, the
+// replicas keep their edits, write them back under a higher version, and
+// rewrite their sticky tables; no replica ever applies an overlay without
+// the drain once it had it.
+func TestStoreLossKeepsEdits(t *testing.T) {
+	cases := []struct {
+		name string
+		lose func(t *testing.T, rd *testutil.Redis, c *redis.Client)
+	}{
+		{"restart without persistence", func(t *testing.T, rd *testutil.Redis, c *redis.Client) { rd.Restart() }},
+		{"FLUSHALL", func(t *testing.T, rd *testutil.Redis, c *redis.Client) {
+			if err := c.FlushAll(context.Background()).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"garbage record", func(t *testing.T, rd *testutil.Redis, c *redis.Client) {
+			c.Set(context.Background(), "t:c:overlay", "\x00not json", 0)
+		}},
+		{"record of another type", func(t *testing.T, rd *testutil.Redis, c *redis.Client) {
+			c.Del(context.Background(), "t:c:overlay")
+			c.HSet(context.Background(), "t:c:overlay", "version", "9")
+		}},
+		{"older record", func(t *testing.T, rd *testutil.Redis, c *redis.Client) {
+			c.Set(context.Background(), "t:c:overlay", `{"version":1,"edits":[]}`, 0)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rd := testutil.StartRedis(t)
+			c := redis.NewClient(&redis.Options{Addr: rd.Addr})
+			defer c.Close()
+			a, ra := newStore(t, rd.Addr)
+			b, rb := newStore(t, rd.Addr)
+			// A moved session, in A's local table and in the store.
+			exp := time.Now().Add(time.Hour)
+			ra.mu.Lock()
+			ra.local = []sessionWrite{{"b", "moved", "sid-a", "node1", exp.UnixMilli()}}
+			ra.mu.Unlock()
+			a.PutSession("b", "moved", "sid-a", "node1", exp)
+			// Two edits, so that the version is above the "older" record's.
+			if err := a.SaveEdits([]config.Edit{{Balancer: "b", Member: "http://m1", Key: "loadfactor", Value: 3}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.SaveEdits([]config.Edit{{Balancer: "b", Member: "http://m2", Key: "status", Value: []any{"drain"}}}); err != nil {
+				t.Fatal(err)
+			}
+			testutil.Eventually(t, "B has the drain", func() bool { return hasDrain(rb.edits()) })
+			testutil.Eventually(t, "the session is in the store", func() bool {
+				return c.Exists(context.Background(), "t:c:s:moved:b:sid-a").Val() == 1
+			})
+			before, _ := storedOverlay(t, c)
+
+			tc.lose(t, rd, c)
+
+			testutil.Eventually(t, "the record is written back with the drain under a higher version", func() bool {
+				d, ok := storedOverlay(t, c)
+				return ok && d.Version > before.Version && hasDrain(d.Edits) && len(d.Edits) == 2
+			})
+			testutil.Eventually(t, "the sticky table is written back", func() bool {
+				return c.Get(context.Background(), "t:c:s:moved:b:sid-a").Val() == "node1"
+			})
+			if a.Stats().LostState+b.Stats().LostState == 0 {
+				t.Error("the loss was not counted")
+			}
+			// The other replica adopts the written-back record; it never
+			// applied an overlay without the drain after having it.
+			testutil.Eventually(t, "B converges", func() bool { return hasDrain(rb.edits()) })
+			rb.mu.Lock()
+			defer rb.mu.Unlock()
+			had := false
+			for _, h := range rb.history {
+				if had && !hasDrain(h) {
+					t.Fatalf("replica B applied an overlay without the drain: %v", h)
+				}
+				had = had || hasDrain(h)
+			}
+		})
+	}
+}
+
+// TestConflictingReplicasMergeByVersion: a record of the same version as a
+// replica's but with other edits (a failover that kept another replica's
+// write) is merged, not adopted blindly: both edits survive, under a
+// higher version, on both replicas.
+func TestConflictingReplicasMergeByVersion(t *testing.T) {
+	rd := testutil.StartRedis(t)
+	c := redis.NewClient(&redis.Options{Addr: rd.Addr})
+	defer c.Close()
+	a, ra := newStore(t, rd.Addr)
+	_, rb := newStore(t, rd.Addr)
+	drain := config.Edit{Balancer: "b", Member: "http://m2", Key: "status", Value: []any{"drain"}}
+	if err := a.SaveEdits([]config.Edit{drain}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, "B has the drain", func() bool { return hasDrain(rb.edits()) })
+	d, _ := storedOverlay(t, c)
+	// Another write of the same version that lacks the drain.
+	other, _ := json.Marshal(overlayDoc{Version: d.Version, Edits: []config.Edit{{Balancer: "b", Member: "http://m1", Key: "loadfactor", Value: 7}}})
+	c.Set(context.Background(), "t:c:overlay", other, 0)
+	testutil.Eventually(t, "both edits on both replicas", func() bool {
+		for _, e := range [][]config.Edit{ra.edits(), rb.edits()} {
+			if len(e) != 2 || !hasDrain(e) {
+				return false
+			}
+		}
+		return true
+	})
+	if n, _ := storedOverlay(t, c); n.Version <= d.Version {
+		t.Fatalf("merged record has version %d, want above %d", n.Version, d.Version)
+	}
+}
