@@ -33,12 +33,13 @@ func TestGoodConfigs(t *testing.T) {
 }
 
 // TestGoodFilesUseEveryKey keeps full.good.yaml (with sentinel.good.yaml
-// for the Redis keys that cannot sit beside addr) complete: a key added
+// and rediscluster.good.yaml for the Redis keys that cannot sit beside
+// addr and db) complete: a key added
 // to the schema must be added there too.
 func TestGoodFilesUseEveryKey(t *testing.T) {
 	used := map[string]bool{}
 	index := regexp.MustCompile(`\[\d+\]`)
-	for _, f := range []string{"testdata/full.good.yaml", "testdata/sentinel.good.yaml"} {
+	for _, f := range []string{"testdata/full.good.yaml", "testdata/sentinel.good.yaml", "testdata/rediscluster.good.yaml"} {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -275,6 +276,7 @@ func TestValidation(t *testing.T) {
 		{"listen: \"127.0.0.1:8081\"", "listen: \"127.0.0.1:8081\"\n  auth: {}", "balancer.yaml:4: manager.auth.users: at least one user is required (or remove auth)"},
 		{"listen: \"127.0.0.1:8081\"", "listen: \"127.0.0.1:8081\"\nstore: {redis: {addr: a, addrs: [\"b:1\"]}}", "balancer.yaml:4: store.redis.addrs: give addr or addrs, not both\nbalancer.yaml:4: store.redis.addr: invalid address \"a\" (want host:port, e.g. \"127.0.0.1:8080\" or \":8080\")"},
 		{"listen: \"127.0.0.1:8081\"", "listen: \"127.0.0.1:8081\"\nstore: {redis: {addrs: [\"a:1\", \"b:1\"], db: 3}}", "balancer.yaml:4: store.redis.db: Redis Cluster has only db 0, got 3"},
+		{"listen: \"127.0.0.1:8081\"", "listen: \"127.0.0.1:8081\"\nstore: {redis: {addr: \"a:1\", writerate: -1, lookuprate: -5}}", "balancer.yaml:4: store.redis.writerate: must be 1 or more writes per second, got -1\nbalancer.yaml:4: store.redis.lookuprate: must be 1 or more lookups per second, got -5"},
 		{"listen: \"127.0.0.1:8080\"", "listen: [\"127.0.0.1:0\", \"127.0.0.1:0\"]", ""},
 		{"    members:", "    maxattempts: 0\n    forcerecovery: false\n    members:", ""},
 	}

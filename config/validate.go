@@ -219,7 +219,7 @@ func (c *Config) validateStore(d *decoder) {
 	}
 	if r.DB < 0 {
 		d.add("store.redis.db", "must be 0 or more, got %d", r.DB)
-	} else if r.DB != 0 && len(r.Addrs) > 1 && r.MasterName == "" {
+	} else if r.DB != 0 && (len(r.Addrs) > 1 && r.MasterName == "" || r.ClusterMode) {
 		d.add("store.redis.db", "Redis Cluster has only db 0, got %d", r.DB)
 	}
 	if r.WriteRate < 0 {
