@@ -23,6 +23,13 @@ type replica struct {
 
 func startReplica(t *testing.T, redisAddr string, members ...*testutil.Member) *replica {
 	t.Helper()
+	return startReplicaWith(t, "addr: "+redisAddr, members...)
+}
+
+// startReplicaWith starts a replica whose store.redis holds redisYAML
+// (one line, or several indented by four spaces).
+func startReplicaWith(t *testing.T, redisYAML string, members ...*testutil.Member) *replica {
+	t.Helper()
 	r := &replica{addr: freeAddr(t), mgr: freeAddr(t)}
 	y := fmt.Sprintf(`
 listen: %q
@@ -31,12 +38,12 @@ manager:
 store:
   cluster: test
   redis:
-    addr: %s
+    %s
 balancers:
   - name: c
     stickysession: JSESSIONID
     members:
-`, r.addr, r.mgr, redisAddr)
+`, r.addr, r.mgr, redisYAML)
 	for _, m := range members {
 		y += fmt.Sprintf("      - url: %s\n        route: %s\n", m.URL, m.Route)
 	}

@@ -49,7 +49,7 @@ func newMetrics(a *App) *metrics {
 		Name: "balancer_panics_total",
 		Help: "Requests whose handling panicked; each was answered 500 and its connection closed.",
 	}, func() float64 { return float64(a.proxy.Panics()) })
-	m.reg.MustRegister(a.proxy.Collector(), m.reloads, m.lastReload, build, storeUp, tunnels, panics,
+	m.reg.MustRegister(a.proxy.Collector(), m.reloads, m.lastReload, build, storeUp, tunnels, panics, storeCollector{a},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
