@@ -8,33 +8,42 @@ import (
 
 // afterResponse keeps stickiness tables up to date from a member's
 // response: the moved-session table after a failover, the learned table
-// from Set-Cookie, the insert-mode cookie, and the recently-seen sessions.
+// from Set-Cookie, the insert-mode cookie, and the sessions each member
+// holds. Entries keyed by what a client sent are written only on the
+// member's word (issue 13): a session counts as moved when its route names
+// a member and the member that took it answered with success without
+// issuing another session, and as held by a member when the member issued
+// it or answered it so; a made-up id the member replaces writes nothing.
+// What is left (an application that accepts any id) is bounded by the
+// tables' size and the store's write budget.
 func (b *Balancer) afterResponse(ctx *fasthttp.RequestCtx, m *Member, rq *request) {
 	if !b.sticky {
 		return
 	}
 	now := time.Now()
+	issued, hasSet := b.issuedSession(ctx)
+	answered := len(rq.sid) > 0 && ctx.Response.StatusCode() < 400 &&
+		(!hasSet || (issued != nil && string(b.sessionOf(issued)) == string(rq.sid)))
 	switch b.mode {
 	case "insert":
 		if rq.rec.Sticky != StickyHit || string(rq.rec.Route) != m.Route {
 			b.setRouteCookie(ctx, m, rq)
 		}
 	case "learn":
-		if v := ctx.Response.Header.PeekCookie(b.spec.Cookie()); len(v) > 0 {
-			if val, deleted, ok := b.spec.FromSetCookie(v); ok {
-				if deleted {
-					b.st.learned.Delete(val)
-				} else if r, found := b.st.learned.Get(val, now); !found || r != m.Route {
-					sid := string(val)
-					b.st.learned.Put(sid, m.Route, now)
-					if b.sync != nil {
-						b.sync.PutSession(b.Name, TableLearned, sid, m.Route, now.Add(b.lifetime))
-					}
+		if hasSet {
+			if issued == nil {
+				b.st.learned.Delete(rq.sid)
+			} else if r, found := b.st.learned.Get(issued, now); !found || r != m.Route {
+				sid := string(issued)
+				b.st.learned.Put(sid, m.Route, now)
+				if b.sync != nil {
+					b.sync.PutSession(b.Name, TableLearned, sid, m.Route, now.Add(b.lifetime))
 				}
 			}
 		}
 	default:
-		if len(rq.sid) > 0 && rq.rec.Sticky == StickyChanged && b.hasRoute(rq.rec.Route) && !b.reissued(ctx, m) {
+		if answered && rq.rec.Sticky == StickyChanged && b.hasRoute(rq.rec.Route) &&
+			(issued == nil || string(b.spec.Route(issued)) != m.Route) {
 			sid := string(rq.sid)
 			b.st.moved.Put(sid, m.Route, now)
 			if b.sync != nil {
@@ -42,32 +51,52 @@ func (b *Balancer) afterResponse(ctx *fasthttp.RequestCtx, m *Member, rq *reques
 			}
 		}
 	}
-	if len(rq.sid) > 0 {
-		if r, found := b.st.seen.Get(rq.sid, now); !found || r != m.Route {
-			b.st.seen.Put(string(rq.sid), m.Route, now)
+	// A session the member issued counts for it at once, unless the
+	// member issued it in place of an id it did not know: that one counts
+	// when the client comes back with it, so made-up ids move nothing.
+	var held []byte
+	switch {
+	case issued != nil:
+		if id := b.sessionOf(issued); len(rq.sid) == 0 || string(id) == string(rq.sid) {
+			held = id
 		}
-	} else if b.mode == "route" {
-		// A session the member just issued is held by it from now on: a
-		// draining member that hands out sessions is not safe to stop.
-		if v := ctx.Response.Header.PeekCookie(b.spec.Cookie()); len(v) > 0 {
-			if val, deleted, ok := b.spec.FromSetCookie(v); ok && !deleted {
-				if sid := b.spec.SessionID(val); len(sid) > 0 {
-					b.st.seen.Put(string(sid), m.Route, now)
-				}
-			}
+	case answered:
+		held = rq.sid
+	}
+	if len(held) > 0 {
+		if r, found := b.st.seen.Get(held, now); !found || r != m.Route {
+			b.st.seen.Put(string(held), m.Route, now)
 		}
 	}
 }
 
-// reissued reports whether the member's response sets the session cookie
-// with its own route, in which case later requests stick to it anyway.
-func (b *Balancer) reissued(ctx *fasthttp.RequestCtx, m *Member) bool {
+// issuedSession returns the session cookie value the member's response
+// sets (nil when it deletes it), and whether it sets the cookie at all.
+func (b *Balancer) issuedSession(ctx *fasthttp.RequestCtx) (value []byte, set bool) {
+	if b.mode == "insert" {
+		return nil, false
+	}
 	v := ctx.Response.Header.PeekCookie(b.spec.Cookie())
 	if len(v) == 0 {
-		return false
+		return nil, false
 	}
 	val, deleted, ok := b.spec.FromSetCookie(v)
-	return ok && !deleted && string(b.spec.Route(val)) == m.Route
+	if !ok {
+		return nil, false
+	}
+	if deleted {
+		return nil, true
+	}
+	return val, true
+}
+
+// sessionOf is the session id of a cookie value: the whole value in learn
+// mode, the part before the route otherwise.
+func (b *Balancer) sessionOf(value []byte) []byte {
+	if b.mode == "learn" {
+		return value
+	}
+	return b.spec.SessionID(value)
 }
 
 // setRouteCookie adds insert mode's route cookie (httpd's ROUTEID recipe:

@@ -26,6 +26,9 @@ type Member struct {
 	Delay atomic.Int64
 	// Status, when non-zero, is the status every answer uses.
 	Status atomic.Int64
+	// Sessions, when set, is the member's session store: it then replaces
+	// session ids it does not know (nil: any id is accepted as it is).
+	Sessions atomic.Pointer[Sessions]
 
 	count atomic.Int64
 	mu    sync.Mutex
@@ -70,6 +73,9 @@ func (m *Member) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(time.Duration(d))
 	}
 	w.Header().Set("X-Route", m.Route)
+	if s := m.Sessions.Load(); s != nil {
+		s.session(w, r, m.Route)
+	}
 	switch {
 	case r.URL.Path == "/big":
 		var n int64
