@@ -51,13 +51,12 @@ func IsPending(err error) bool { return errors.Is(err, errPending) }
 
 // SaveEdits shares edits with every replica. When Redis is away they are
 // kept and pushed when it returns; the error then satisfies IsPending.
+// Edits kept earlier go first, so that a later edit of the same target
+// is never overtaken by an older one pushed after it.
 func (s *Store) SaveEdits(edits []config.Edit) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if _, err := s.sync(ctx, edits); err != nil {
-		s.mu.Lock()
-		s.pending = append(s.pending, edits...)
-		s.mu.Unlock()
+	if err := s.pushWithPending(ctx, edits); err != nil {
 		return errPending
 	}
 	return nil
@@ -65,19 +64,36 @@ func (s *Store) SaveEdits(edits []config.Edit) error {
 
 func (s *Store) flushPending(ctx context.Context) {
 	s.mu.Lock()
-	p := s.pending
-	s.pending = nil
+	n := len(s.pending)
 	s.mu.Unlock()
-	if len(p) == 0 {
+	if n == 0 {
 		return
 	}
-	if _, err := s.sync(ctx, p); err != nil {
-		s.mu.Lock()
-		s.pending = append(p, s.pending...)
-		s.mu.Unlock()
-		return
+	if err := s.pushWithPending(ctx, nil); err == nil {
+		s.log.Info("shared store: edits made while it was away are now shared", "edits", n)
 	}
-	s.log.Info("shared store: edits made while it was away are now shared", "edits", len(p))
+}
+
+// pushWithPending shares the kept edits followed by edits; on failure all
+// of them are kept.
+func (s *Store) pushWithPending(ctx context.Context, edits []config.Edit) error {
+	s.pushMu.Lock()
+	defer s.pushMu.Unlock()
+	s.mu.Lock()
+	all := Merge(s.pending, edits)
+	s.mu.Unlock()
+	if len(all) == 0 {
+		return nil
+	}
+	_, err := s.sync(ctx, all)
+	s.mu.Lock()
+	if err != nil {
+		s.pending = all
+	} else {
+		s.pending = nil
+	}
+	s.mu.Unlock()
+	return err
 }
 
 // outcome is what sync did.
@@ -200,6 +216,14 @@ func readOverlay(ctx context.Context, c redis.Cmdable, key string) (overlayDoc, 
 // record is handed to the handler, a lost or conflicting one is written
 // back. Callers hold syncMu (check).
 func (s *Store) loadOverlay(ctx context.Context) {
+	s.mu.Lock()
+	pending := len(s.pending) > 0
+	s.mu.Unlock()
+	if pending {
+		// This replica's edits not yet shared would be undone by adopting
+		// the record; they are pushed first (health loop).
+		return
+	}
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	out, err := s.sync(rctx, nil)

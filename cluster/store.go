@@ -52,6 +52,7 @@ type Store struct {
 	c            counters
 
 	syncMu  sync.Mutex // serialises overlay checks
+	pushMu  sync.Mutex // serialises pushes of edits
 	mu      sync.Mutex
 	version int64         // overlay version last applied or written
 	edits   []config.Edit // the overlay of that version
@@ -196,6 +197,7 @@ func (s *Store) health(ctx context.Context) {
 			s.flushPending(ctx)
 			s.resync(ctx)
 		case err == nil:
+			s.flushPending(ctx)
 			// Keys are the truth: a store that lost them (FLUSHALL, a
 			// restart without persistence, a failover to a replica that
 			// lagged) is found here within a second.
