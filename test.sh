@@ -18,6 +18,8 @@ need() { # need BINARY PACKAGE
   fi
 }
 need redis-server redis-server
+need redis-sentinel redis-sentinel
+need redis-cli redis-tools
 need chromium chromium
 
 echo "== gofmt"

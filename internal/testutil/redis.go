@@ -20,9 +20,10 @@ type Redis struct {
 	// Addr is host:port, stable across Stop and Start.
 	Addr string
 
-	t   testing.TB
-	bin string
-	dir string
+	t    testing.TB
+	bin  string
+	dir  string
+	args []string // added to the command line (StartRedisWith)
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -35,8 +36,15 @@ type Redis struct {
 // kills it when the test ends.
 func StartRedis(t testing.TB) *Redis {
 	t.Helper()
+	return StartRedisWith(t)
+}
+
+// StartRedisWith is StartRedis with more redis-server arguments (e.g.
+// "--replicaof", "127.0.0.1", "6379" or "--cluster-enabled", "yes").
+func StartRedisWith(t testing.TB, args ...string) *Redis {
+	t.Helper()
 	bin := EnsurePackage(t, "redis-server", "redis-server")
-	r := &Redis{t: t, bin: bin, dir: t.TempDir()}
+	r := &Redis{t: t, bin: bin, dir: t.TempDir(), args: args}
 	t.Cleanup(r.Stop)
 	// The port is free when chosen but another process may take it before
 	// redis-server binds it: then try another.
@@ -82,8 +90,9 @@ func (r *Redis) start() error {
 		return nil
 	}
 	_, port, _ := net.SplitHostPort(r.Addr)
-	cmd := exec.Command(r.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", r.dir, "--daemonize", "no")
+	args := append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", r.dir, "--daemonize", "no"}, r.args...)
+	cmd := exec.Command(r.bin, args...)
 	log := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
