@@ -139,6 +139,12 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 		case doc.Version == lv && !sameEdits(doc.Edits, le):
 			out.reason = "conflict"
 			base.Edits = Merge(doc.Edits, newEdits(doc.Edits, le))
+		case doc.Version > lv && len(missingTargets(doc.Edits, le)) > 0:
+			// The record never drops a target, so a newer one without
+			// some of this replica's was rebuilt after a loss (another
+			// replica edited an emptied store first): add them back.
+			out.lost, out.reason = true, "rebuilt without some edits"
+			base.Edits = Merge(doc.Edits, missingTargets(doc.Edits, le))
 		case doc.Version > lv && len(edits) == 0:
 			out.adopt = &doc
 			return nil
@@ -185,7 +191,18 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 	}
 	s.mu.Lock()
 	s.known = true
+	n := len(s.edits)
 	s.mu.Unlock()
+	switch {
+	case out.written == 0:
+	case out.reason == "conflict":
+		s.log.Warn("shared store: replicas disagree at the same version; this replica's differing edits merged over the store's",
+			"version", out.storeVer, "written_version", out.written, "edits", n)
+	case out.lost:
+		s.c.lost.Add(1)
+		s.log.Warn("shared store lost state; this replica's edits written back",
+			"record", out.reason, "store_version", out.storeVer, "written_version", out.written, "edits", n)
+	}
 	if out.written > 0 {
 		msg, _ := json.Marshal(event{Kind: "o", Origin: s.origin, Version: out.written})
 		if err := s.rdb.Publish(ctx, s.key("events"), msg).Err(); err != nil {
@@ -230,21 +247,6 @@ func (s *Store) loadOverlay(ctx context.Context) {
 	if err != nil {
 		s.log.Warn("shared store: reading edits failed", "error", err.Error())
 		return
-	}
-	if out.reason != "" && (out.lost || out.reason == "conflict") {
-		s.mu.Lock()
-		n := len(s.edits)
-		s.mu.Unlock()
-		if out.reason == "conflict" {
-			s.log.Warn("shared store: replicas disagree at the same version; this replica's differing edits merged over the store's",
-				"version", out.storeVer, "written_version", out.written, "edits", n)
-		} else {
-			s.log.Warn("shared store lost state; this replica's edits written back",
-				"record", out.reason, "store_version", out.storeVer, "written_version", out.written, "edits", n)
-		}
-	}
-	if out.lost {
-		s.c.lost.Add(1)
 	}
 	if doc := out.adopt; doc != nil {
 		s.mu.Lock()
@@ -294,6 +296,24 @@ func sameEdits(a, b []config.Edit) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
+}
+
+// missingTargets returns the edits of mine whose target theirs lacks.
+func missingTargets(theirs, mine []config.Edit) []config.Edit {
+	var out []config.Edit
+	for _, m := range mine {
+		found := false
+		for _, t := range theirs {
+			if sameTarget(t, m) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // newEdits returns the edits of mine that theirs does not hold as they are.

@@ -22,12 +22,22 @@ import (
 var forgedCount = flag.Int("forged", 3000, "made-up session ids sent by TestForgedSessionIDsAreBounded")
 
 // sendForged sends n requests to url, each with the cookie made by id(i),
-// from 8 keep-alive connections; it returns how many failed.
-func sendForged(url string, n int, id func(i int) string) int64 {
+// from 8 keep-alive connections; it returns how many failed, and why the
+// first ones did.
+func sendForged(url string, n int, id func(i int) string) (int64, []string) {
 	tr := &http.Transport{MaxIdleConnsPerHost: 16}
 	defer tr.CloseIdleConnections()
 	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	var next, failed atomic.Int64
+	var mu sync.Mutex
+	var why []string
+	fail := func(s string) {
+		if failed.Add(1) <= 5 {
+			mu.Lock()
+			why = append(why, s)
+			mu.Unlock()
+		}
+	}
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
@@ -42,19 +52,19 @@ func sendForged(url string, n int, id func(i int) string) int64 {
 				req.Header.Set("Cookie", "JSESSIONID="+id(i))
 				resp, err := c.Do(req)
 				if err != nil {
-					failed.Add(1)
+					fail(err.Error())
 					continue
 				}
-				io.Copy(io.Discard, resp.Body)
+				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != 200 {
-					failed.Add(1)
+					fail(fmt.Sprintf("%d %s", resp.StatusCode, b))
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	return failed.Load()
+	return failed.Load(), why
 }
 
 // TestForgedSessionIDsAreBounded: made-up session ids cost Redis and the
@@ -81,8 +91,8 @@ func TestForgedSessionIDsAreBounded(t *testing.T) {
 	rss0 := procStatus(t, pid, "VmRSS")
 
 	start := time.Now()
-	if f := sendForged("http://"+r.addr+"/", n, func(i int) string { return fmt.Sprintf("forged%d.node2", i) }); f != 0 {
-		t.Fatalf("%d forged requests failed", f)
+	if f, why := sendForged("http://"+r.addr+"/", n, func(i int) string { return fmt.Sprintf("forged%d.node2", i) }); f != 0 {
+		t.Fatalf("%d forged requests failed: %q", f, why)
 	}
 	moveSecs := time.Since(start).Seconds()
 	// Every moved entry is written or counted as dropped.
@@ -106,8 +116,8 @@ func TestForgedSessionIDsAreBounded(t *testing.T) {
 	}
 
 	start = time.Now()
-	if f := sendForged("http://"+r.addr+"/learn/", n, func(i int) string { return fmt.Sprintf("learned%d", i) }); f != 0 {
-		t.Fatalf("%d forged learned requests failed", f)
+	if f, why := sendForged("http://"+r.addr+"/learn/", n, func(i int) string { return fmt.Sprintf("learned%d", i) }); f != 0 {
+		t.Fatalf("%d forged learned requests failed: %q", f, why)
 	}
 	learnSecs := time.Since(start).Seconds()
 	asked := r.metric(t, `balancer_store_lookups_total{result="found"}`) + r.metric(t, `balancer_store_lookups_total{result="absent"}`) +
