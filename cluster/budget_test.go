@@ -8,6 +8,14 @@ import (
 	"balancer/internal/testutil"
 )
 
+// holdRefill stops b from refilling for an hour, so that what a test sees
+// does not depend on how fast it runs.
+func holdRefill(b *budget) {
+	b.mu.Lock()
+	b.last = time.Now().Add(time.Hour).UnixNano()
+	b.mu.Unlock()
+}
+
 func TestBudget(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -23,6 +31,7 @@ func TestBudget(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBudget(tc.rate)
+			holdRefill(b)
 			took := 0
 			for range tc.tries {
 				if b.take() {
@@ -42,6 +51,7 @@ func TestBudget(t *testing.T) {
 func TestLookupBudgetAndNegativeCache(t *testing.T) {
 	rd := testutil.StartRedis(t)
 	s := New(Options{Redis: &config.Redis{Addr: rd.Addr, KeyPrefix: "t:", LookupRate: 3}, Cluster: "c"})
+	holdRefill(s.lookupBudget)
 	r := &recorder{sessions: map[string]string{}}
 	s.Start(r)
 	t.Cleanup(func() { s.Close() })

@@ -164,18 +164,25 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 			return err
 		}
 		out.written = next.Version
-		// The caller has Merge(le, edits) in force. When the record says
-		// just that, it is this replica's version now; otherwise (it was
-		// behind, or a conflict merged other edits in) the record must be
-		// applied: by loadOverlay at once, or by the next check when the
-		// caller is an edit (which may hold the handler's lock).
-		if sameEdits(next.Edits, Merge(le, edits)) {
+		// A plain check that wrote back exactly what this replica has is
+		// at that version now; one whose record differs (a conflict
+		// merged other edits in) hands it to the handler (loadOverlay).
+		// An edit never moves the version: the handler may be applying
+		// an older record at this moment, so the next check applies the
+		// written one, which holds the edit (issue 13). Its edits are
+		// kept meanwhile, so that a loss before then writes them back.
+		switch {
+		case len(edits) > 0:
+			s.mu.Lock()
+			s.edits = Merge(s.edits, edits)
+			s.mu.Unlock()
+		case sameEdits(next.Edits, le):
 			s.mu.Lock()
 			if next.Version > s.version {
 				s.version, s.edits = next.Version, next.Edits
 			}
 			s.mu.Unlock()
-		} else if len(edits) == 0 {
+		default:
 			out.adopt = &next
 		}
 		return nil
