@@ -95,7 +95,7 @@ func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Lim
 	return st
 }
 
-func (s *states) balancer(b *config.Balancer) (*balancerState, error) {
+func (s *states) balancer(b *config.Balancer) *balancerState {
 	st := s.balancers[b.Name]
 	if st == nil {
 		st = &balancerState{}
@@ -107,16 +107,7 @@ func (s *states) balancer(b *config.Balancer) (*balancerState, error) {
 		st.learned = affinity.NewTable(b.MaxSessions, lifetime)
 		st.seen = affinity.NewTable(b.MaxSessions, seenWindow)
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.method == nil || st.methodName != b.LBMethod {
-		m, err := lbmethod.New(b.LBMethod)
-		if err != nil {
-			return nil, err
-		}
-		st.method, st.methodName = m, b.LBMethod
-	}
-	return st, nil
+	return st
 }
 
 // seenWindow is how long a session counts as held by the member that last
@@ -130,7 +121,11 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 	snap := &Snapshot{Config: cfg, byName: map[string]*Balancer{}}
 	for i := range cfg.Balancers {
 		bc := &cfg.Balancers[i]
-		bst, err := s.balancer(bc)
+		bst := s.balancer(bc)
+		// The method is bound here, immutable in the snapshot; every method
+		// of the balancer locks the state's lbMu, so an edit never lets two
+		// methods update lbstatus under different locks.
+		method, err := lbmethod.NewShared(bc.LBMethod, &bst.lbMu)
 		if err != nil {
 			return nil, fmt.Errorf("balancer %s: %w", bc.Name, err)
 		}
@@ -160,6 +155,7 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 			retryBuf:   int64(bc.RetryBuffer),
 			lifetime:   bc.SessionLifetime.D(),
 			sync:       s.sync,
+			method:     method,
 			st:         bst,
 		}
 		for _, code := range bc.FailOnStatus {

@@ -55,10 +55,9 @@ type HealthStatus struct {
 
 // balancerState is what a balancer keeps across snapshots.
 type balancerState struct {
-	// mu guards method replacement (lbmethod edits).
-	mu         sync.Mutex
-	methodName string
-	method     lbmethod.Method
+	// lbMu guards every member's lbstatus, whichever lbmethod (of this
+	// snapshot or an older one still serving requests) updates it.
+	lbMu sync.Mutex
 
 	failovers    atomic.Int64 // sticky requests sent to another member
 	retries      atomic.Int64 // requests retried on another member
