@@ -79,7 +79,7 @@ func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Lim
 				addr += ":80"
 			}
 		}
-		st = &memberState{slot: make(chan struct{}, 1)}
+		st = &memberState{}
 		st.hc = &fasthttp.HostClient{
 			Addr:                          addr,
 			IsTLS:                         u.Scheme == "https",

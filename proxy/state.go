@@ -32,9 +32,8 @@ type memberState struct {
 
 	lastError atomic.Pointer[string]
 
-	// waiters counts requests queued for a slot when max is reached.
-	waiters atomic.Int64
-	slot    chan struct{} // signalled when a request to it finishes (max)
+	// queue holds requests waiting for a slot when max is reached.
+	queue slotQueue
 
 	health atomic.Pointer[HealthStatus]
 
@@ -125,14 +124,13 @@ func (st *memberState) setFlag(flag uint32, on bool) (changed bool) {
 	}
 }
 
-// requestDone ends one request to the member: busy goes down and a request
-// queued for a slot (max) is woken.
+// requestDone ends one request to the member: busy goes down and the slot
+// goes to the first request queued for one (max), if any.
 func (st *memberState) requestDone() {
 	st.sched.Busy.Add(-1)
-	if st.waiters.Load() > 0 {
-		select {
-		case st.slot <- struct{}{}:
-		default:
-		}
+	// Busy is lowered before waiting is read, and a queueing request
+	// raises waiting before it reads Busy: one of the two sees the other.
+	if st.queue.waiting.Load() > 0 {
+		st.handOver()
 	}
 }
