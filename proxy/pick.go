@@ -113,6 +113,11 @@ func (b *Balancer) balance(rq *request) *Member {
 			return m
 		}
 	}
+	if b.timeout > 0 {
+		if m := b.waitForMember(rq); m != nil {
+			return m
+		}
+	}
 	rq.rec.Status, rq.rec.Reason = fasthttp.StatusServiceUnavailable, "no member available"
 	b.st.noMember.Add(1)
 	return nil

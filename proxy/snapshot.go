@@ -66,7 +66,7 @@ func newStates() *states {
 
 func memberKey(balancer, url string) string { return balancer + " " + url }
 
-func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Limits) *memberState {
+func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Limits, bst *balancerState) *memberState {
 	k := memberKey(b.Name, m.URL)
 	st := s.members[k]
 	if st == nil {
@@ -79,7 +79,7 @@ func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Lim
 				addr += ":80"
 			}
 		}
-		st = &memberState{}
+		st = &memberState{bal: bst}
 		st.hc = &fasthttp.HostClient{
 			Addr:                          addr,
 			IsTLS:                         u.Scheme == "https",
@@ -165,7 +165,7 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 		}
 		for j := range bc.Members {
 			mc := &bc.Members[j]
-			m := newMember(bc, mc, s.member(bc, mc, &cfg.Limits))
+			m := newMember(bc, mc, s.member(bc, mc, &cfg.Limits, bst))
 			m.idx = j
 			b.members = append(b.members, m)
 			b.views = append(b.views, m)

@@ -34,6 +34,8 @@ type memberState struct {
 
 	// queue holds requests waiting for a slot when max is reached.
 	queue slotQueue
+	// bal is the state of the member's balancer.
+	bal *balancerState
 
 	health atomic.Pointer[HealthStatus]
 
@@ -57,6 +59,11 @@ type balancerState struct {
 	// lbMu guards every member's lbstatus, whichever lbmethod (of this
 	// snapshot or an older one still serving requests) updates it.
 	lbMu sync.Mutex
+
+	// current is the balancer in the newest snapshot, and changes wakes
+	// the requests waiting for a usable member (balancer timeout).
+	current atomic.Pointer[Balancer]
+	changes changes
 
 	failovers    atomic.Int64 // sticky requests sent to another member
 	retries      atomic.Int64 // requests retried on another member
@@ -132,5 +139,8 @@ func (st *memberState) requestDone() {
 	// raises waiting before it reads Busy: one of the two sees the other.
 	if st.queue.waiting.Load() > 0 {
 		st.handOver()
+	}
+	if st.bal != nil {
+		st.bal.changes.notify()
 	}
 }
