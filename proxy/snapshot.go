@@ -58,10 +58,13 @@ type states struct {
 	mu        sync.Mutex
 	members   map[string]*memberState
 	balancers map[string]*balancerState
+	// idleConn is how long a member connection stays open unused.
+	idleConn time.Duration
 }
 
 func newStates() *states {
-	return &states{members: map[string]*memberState{}, balancers: map[string]*balancerState{}}
+	return &states{members: map[string]*memberState{}, balancers: map[string]*balancerState{},
+		idleConn: memberIdleTTL}
 }
 
 func memberKey(balancer, url string) string { return balancer + " " + url }
@@ -84,7 +87,7 @@ func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Lim
 			Addr:                          addr,
 			IsTLS:                         u.Scheme == "https",
 			MaxConns:                      8192,
-			MaxIdleConnDuration:           memberIdleTTL,
+			MaxIdleConnDuration:           s.idleConn,
 			NoDefaultUserAgentHeader:      true,
 			DisableHeaderNamesNormalizing: false,
 			DisablePathNormalizing:        true,
