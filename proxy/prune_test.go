@@ -68,7 +68,7 @@ func measure(t *testing.T, reg *prometheus.Registry) usage {
 // their state: 1,000 members added, used and removed one after another
 // leave open files, goroutines, /metrics series and the runtime's tables
 // where they were. Connection pools are closed at removal; fasthttp's
-// cleaner goroutine of a pool ends after its idle time (30s in service),
+// cleaner goroutine of a pool ends after its idle time (memberIdleTTL),
 // so with the real idle time those are left out of the count, and with a
 // short one they are counted too.
 func TestRemovedMembersFreeTheirState(t *testing.T) {
@@ -80,7 +80,7 @@ func TestRemovedMembersFreeTheirState(t *testing.T) {
 	}{
 		// First, so that its cleaners are gone before the next run counts.
 		{"cleaners end after the idle time", 50 * time.Millisecond, true},
-		{"pools closed at removal", 30 * time.Second, false},
+		{"pools closed at removal", memberIdleTTL, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
