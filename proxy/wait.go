@@ -80,20 +80,12 @@ func (b *Balancer) waitForMember(rq *request) *Member {
 	}
 }
 
-// chooseUntried runs the lbmethod over the members whose state the
-// request has not tried yet (tried members may come from an older
-// snapshot, hence the comparison by state).
+// chooseUntried runs the lbmethod over the members the request has not
+// tried yet.
 func (b *Balancer) chooseUntried(rq *request) *Member {
 	rq.views = rq.views[:0]
 	for _, m := range b.members {
-		tried := false
-		for _, t := range rq.tried {
-			if t.st == m.st {
-				tried = true
-				break
-			}
-		}
-		if !tried {
+		if !rq.hasTried(m) {
 			rq.views = append(rq.views, m)
 		}
 	}
