@@ -41,6 +41,10 @@ func (c *changes) notify() {
 	c.mu.Unlock()
 }
 
+// Waiting is how many requests wait for a usable member now (balancer
+// timeout).
+func (b *Balancer) Waiting() int { return int(b.st.changes.waiting.Load()) }
+
 // waitForMember is httpd's balancer timeout: when no member is usable,
 // wait up to the timeout for one to become usable before answering 503.
 // httpd polls a hundred times over the timeout; here the request sleeps
