@@ -85,9 +85,9 @@ type Manager struct {
 	ReadOnly bool `yaml:"readonly"`
 	// Pprof exposes /debug/pprof/ on the manager listener.
 	Pprof bool `yaml:"pprof"`
-	// Hosts are the further host names (or IP addresses) the manager
-	// answers to without credentials, besides loopback names and the
-	// listen address: the DNS-rebinding defence.
+	// Hosts are the further host names (or IP addresses) under which the
+	// manager serves what needs no credentials, besides loopback names and
+	// the listen address: the DNS-rebinding defence.
 	Hosts []string `yaml:"hosts"`
 }
 

@@ -9,8 +9,8 @@ import (
 
 // hostGuard is the defence against DNS rebinding: a page on another site
 // whose name the attacker points at the manager's address reaches the
-// manager with that site's name in Host. Without credentials the manager
-// answers only Host names it knows to be its own: loopback names and
+// manager with that site's name in Host. What the manager serves without
+// credentials it serves only under Host names it knows to be its own: loopback names and
 // addresses, the address of its listener (and the local address the
 // connection reached), and manager.hosts. A rebinding page can only use a
 // name the attacker controls, never one of these.
@@ -62,7 +62,7 @@ func normalHost(h string) string {
 }
 
 // misdirected answers a request for a name the manager does not answer
-// to: 421, with nothing of the manager in the body.
+// to: 421, with nothing of the manager in the body (no nonce, no cookie).
 func (m *Manager) misdirected(ctx *fasthttp.RequestCtx) {
 	m.log.Debug("manager request for a foreign Host refused", "remote", ctx.RemoteIP().String())
 	ctx.SetStatusCode(fasthttp.StatusMisdirectedRequest)

@@ -90,18 +90,37 @@ func TestForeignHostGetsNothing(t *testing.T) {
 	}
 }
 
-// With credentials configured the credentials protect the manager: a
-// rebinding page cannot send them, so any Host is served to whoever has
-// them.
+// With credentials configured they protect what asks for them (a
+// rebinding page cannot send them), under any Host; what is served
+// without them still answers only the manager's own names.
 func TestForeignHostWithCredentials(t *testing.T) {
-	b := newTestBackend(t)
-	_, c := start(t, b, Options{Users: testUsers(t)})
-	if r := c.get(DefaultPath, "Host: evil.example"); r.status != http.StatusUnauthorized {
-		t.Fatalf("without credentials: status %d, want 401", r.status)
+	viewer := url.UserPassword("viewer", "viewer-pass")
+	tests := []struct {
+		name        string
+		metricsAuth bool
+		path, host  string
+		user        *url.Userinfo
+		status      int
+	}{
+		{"page, no credentials", false, DefaultPath, "evil.example", nil, http.StatusUnauthorized},
+		{"page, credentials", false, DefaultPath, "balancer.example.net", viewer, http.StatusOK},
+		{"api, credentials", false, DefaultPath + "/api/balancers", "balancer.example.net", viewer, http.StatusOK},
+		{"open metrics, foreign", false, "/metrics", "evil.example", nil, http.StatusMisdirectedRequest},
+		{"open metrics, own", false, "/metrics", "localhost", nil, http.StatusOK},
+		{"metrics behind credentials, foreign, none", true, "/metrics", "evil.example", nil, http.StatusUnauthorized},
+		{"metrics behind credentials, foreign", true, "/metrics", "evil.example", viewer, http.StatusOK},
+		{"asset, foreign", false, DefaultPath + "/static/style.css", "evil.example", nil, http.StatusMisdirectedRequest},
+		{"healthz, foreign", false, "/healthz", "evil.example", nil, http.StatusOK},
 	}
-	c.user = url.UserPassword("viewer", "viewer-pass")
-	if r := c.get(DefaultPath, "Host: balancer.example.net"); r.status != http.StatusOK {
-		t.Fatalf("with credentials: status %d, want 200", r.status)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, c := start(t, newTestBackend(t), Options{Users: testUsers(t), MetricsAuth: tc.metricsAuth,
+				Gatherer: prometheus.NewRegistry()})
+			c.user = tc.user
+			if r := c.get(tc.path, "Host: "+tc.host); r.status != tc.status {
+				t.Fatalf("status %d, want %d\n%s", r.status, tc.status, r.body)
+			}
+		})
 	}
 }
 

@@ -28,10 +28,11 @@ type Options struct {
 	Users []config.User
 	// MetricsAuth puts /metrics behind the Users' credentials too.
 	MetricsAuth bool
-	// Listen is the manager listener's address; without Users the manager
-	// answers its host, loopback names and Hosts, and no other Host.
+	// Listen is the manager listener's address. What needs no credentials
+	// is served only under its host, loopback names and Hosts.
 	Listen string
-	// Hosts are further names the manager answers to without Users.
+	// Hosts are further names under which what needs no credentials is
+	// served.
 	Hosts []string
 	// ReadOnly serves the page without forms and refuses every edit.
 	ReadOnly bool
@@ -125,9 +126,9 @@ func (m *Manager) Sampler() *Sampler { return m.sampler }
 
 // Handler serves the manager listener: the page at Path, its assets under
 // Path/static/, the API under Path/api/, /metrics, /healthz and, with
-// Options.Pprof, /debug/pprof/. Without Users, a request whose Host is not
-// one of the manager's own names gets 421 and nothing else, /healthz
-// excepted (hostGuard).
+// Options.Pprof, /debug/pprof/. A request the manager would serve without
+// credentials whose Host is not one of the manager's own names gets 421
+// and nothing else, /healthz excepted (hostGuard).
 func (m *Manager) Handler() fasthttp.RequestHandler { return m.serve }
 
 func (m *Manager) serve(ctx *fasthttp.RequestCtx) {
@@ -137,7 +138,7 @@ func (m *Manager) serve(ctx *fasthttp.RequestCtx) {
 	case p == "/healthz":
 		ctx.SetContentType("text/plain; charset=utf-8")
 		ctx.SetBodyString("ok\n")
-	case m.auth == nil && !m.hosts.allows(ctx):
+	case !m.asksCredentials(p) && !m.hosts.allows(ctx):
 		m.misdirected(ctx)
 	case p == "/metrics" && m.metrics != nil:
 		if m.o.MetricsAuth && m.auth != nil {
@@ -161,6 +162,21 @@ func (m *Manager) serve(ctx *fasthttp.RequestCtx) {
 		ctx.SetStatusCode(fasthttp.StatusNotFound)
 		ctx.SetBodyString("404 not found: the balancer-manager is at " + m.pagePath() + "\n")
 	}
+}
+
+// asksCredentials reports whether a request for path p must carry valid
+// credentials; the others are served to whoever asks, and only under the
+// manager's own names.
+func (m *Manager) asksCredentials(p string) bool {
+	switch {
+	case m.auth == nil:
+		return false
+	case p == "/metrics":
+		return m.o.MetricsAuth
+	case m.pprof != nil && strings.HasPrefix(p, "/debug/pprof"):
+		return true
+	}
+	return p == m.path || p == m.path+"/" || strings.HasPrefix(p, m.path+"/api/")
 }
 
 // pagePath is the page's URL path.
