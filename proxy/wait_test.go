@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"balancer/config"
 	"balancer/internal/testutil"
 )
@@ -103,6 +105,9 @@ func TestBalancerTimeout(t *testing.T) {
 				testutil.Eventually(t, "the request waiting for a member", func() bool {
 					return b.st.changes.waiting.Load() == tc.waitsInFlight
 				})
+				if v := gaugeOf(t, p, "balancer_waiting_requests"); v != float64(tc.waitsInFlight) {
+					t.Errorf("balancer_waiting_requests %v, want %d", v, tc.waitsInFlight)
+				}
 			}
 			if tc.during != nil {
 				tc.during(t, p, strings.ReplaceAll(yml, "{{m0}}", m.URL))
@@ -147,4 +152,22 @@ func getStatus(url string) int {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// gaugeOf reads the first series of the gauge name from p's collector.
+func gaugeOf(t *testing.T, p *Proxy, name string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(p.Collector())
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no %s", name)
+	return 0
 }
