@@ -180,6 +180,11 @@ var expectedErrors = []struct {
 		`@:41: trustedproxies[1]: "10.0.0.0/33" is not an IP address or CIDR (10.0.0.0/8, 192.0.2.7)`,
 		`@:41: trustedproxies[2]: "proxy.example" is not an IP address or CIDR (10.0.0.0/8, 192.0.2.7)`,
 	}},
+	{"hosts.bad.yaml", []string{
+		`@:4: manager.hosts[0]: "balancer.example.com:8081": give the name without a port (any port matches)`,
+		`@:5: manager.hosts[1]: "http://balancer.example.com/" is not a host name or IP address (e.g. balancer.example.com, 10.0.0.5)`,
+		`@:6: manager.hosts[2]: "" is not a host name or IP address (e.g. balancer.example.com, 10.0.0.5)`,
+	}},
 	{"twodocs.bad.yaml", []string{
 		"@:9: a second YAML document (after ---): the configuration is one document",
 	}},

@@ -85,12 +85,18 @@ type Manager struct {
 	ReadOnly bool `yaml:"readonly"`
 	// Pprof exposes /debug/pprof/ on the manager listener.
 	Pprof bool `yaml:"pprof"`
+	// Hosts are the further host names (or IP addresses) under which the
+	// manager serves what needs no credentials, besides loopback names and
+	// the listen address: the DNS-rebinding defence.
+	Hosts []string `yaml:"hosts"`
 }
 
 // Auth lists the manager's users.
 type Auth struct {
 	// Users are the accounts; at least one.
 	Users []User `yaml:"users"`
+	// Metrics puts /metrics behind the credentials too.
+	Metrics bool `yaml:"metrics"`
 }
 
 // User is one manager account.

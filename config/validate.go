@@ -158,6 +158,26 @@ func checkAddr(addr string) string {
 	return ""
 }
 
+// hostNameRE is a DNS name as a Host header carries it.
+var hostNameRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$`)
+
+// checkHostName checks a manager.hosts entry: a host name or an IP
+// address, without a port (any port matches).
+func checkHostName(h string) string {
+	if ip := strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"); net.ParseIP(ip) != nil {
+		return ""
+	}
+	if hostNameRE.MatchString(h) {
+		return ""
+	}
+	if host, port, err := net.SplitHostPort(h); err == nil && checkHostName(host) == "" {
+		if _, err := strconv.Atoi(port); err == nil {
+			return fmt.Sprintf("%q: give the name without a port (any port matches)", h)
+		}
+	}
+	return fmt.Sprintf("%q is not a host name or IP address (e.g. balancer.example.com, 10.0.0.5)", h)
+}
+
 func (c *Config) validateManager(d *decoder) {
 	m := &c.Manager
 	if msg := checkAddr(m.Listen); msg != "" {
@@ -165,6 +185,11 @@ func (c *Config) validateManager(d *decoder) {
 	}
 	if msg := checkPath(m.Path); msg != "" {
 		d.add("manager.path", "%s", msg)
+	}
+	for i, h := range m.Hosts {
+		if msg := checkHostName(h); msg != "" {
+			d.add("manager.hosts["+strconv.Itoa(i)+"]", "%s", msg)
+		}
 	}
 	if m.Auth == nil {
 		return

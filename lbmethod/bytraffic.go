@@ -15,8 +15,9 @@ func (*ByTraffic) Name() string { return "bytraffic" }
 
 // Choose implements Method.
 func (b *ByTraffic) Choose(ms []Member) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	mu := b.lock()
+	mu.Lock()
+	defer mu.Unlock()
 	return choose(ms, b)
 }
 

@@ -23,15 +23,27 @@ type Method interface {
 	LBStatus(ms []Member, i int) int64
 }
 
-// New returns the method called name.
-func New(name string) (Method, error) {
+// New returns the method called name, with a lock of its own.
+func New(name string) (Method, error) { return NewShared(name, nil) }
+
+// NewShared returns the method called name, locking mu while it updates
+// lbstatus (its own lock when mu is nil). Methods that share mu may serve
+// the same members at once: a balancer whose lbmethod is edited while
+// requests still run on the old one keeps lbstatus under one lock.
+func NewShared(name string, mu *sync.Mutex) (Method, error) {
 	switch name {
 	case "", "byrequests":
-		return &ByRequests{}, nil
+		m := &ByRequests{}
+		m.shared = mu
+		return m, nil
 	case "bytraffic":
-		return &ByTraffic{}, nil
+		m := &ByTraffic{}
+		m.shared = mu
+		return m, nil
 	case "bybusyness":
-		return &ByBusyness{}, nil
+		m := &ByBusyness{}
+		m.shared = mu
+		return m, nil
 	}
 	return nil, fmt.Errorf("unknown lbmethod %q (want one of %v)", name, Names())
 }
@@ -42,7 +54,16 @@ func Names() []string { return []string{"byrequests", "bytraffic", "bybusyness"}
 // lockedState is the lock every method holds while it updates lbstatus
 // across members; no I/O happens under it.
 type lockedState struct {
-	mu sync.Mutex
+	own    sync.Mutex
+	shared *sync.Mutex // NewShared's, else nil
+}
+
+// lock returns the mutex that guards lbstatus.
+func (l *lockedState) lock() *sync.Mutex {
+	if l.shared != nil {
+		return l.shared
+	}
+	return &l.own
 }
 
 // Stick implements Method: the update httpd makes on a sticky hit for
@@ -57,8 +78,9 @@ type weighted struct {
 
 // pick runs one choice with cmp's comparison and settles the winner.
 func (w *weighted) pick(ms []Member, cmp isBest) int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	mu := w.lock()
+	mu.Lock()
+	defer mu.Unlock()
 	w.total = 0
 	i := choose(ms, cmp)
 	if i >= 0 {
@@ -77,8 +99,9 @@ func (w *weighted) grow(m Member) *Sched {
 }
 
 func (l *lockedState) Stick(ms []Member, i int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	mu := l.lock()
+	mu.Lock()
+	defer mu.Unlock()
 	var total int64
 	for _, m := range ms {
 		if m.Usable() {
@@ -92,8 +115,9 @@ func (l *lockedState) Stick(ms []Member, i int) {
 
 // Reset implements Method.
 func (l *lockedState) Reset(ms []Member) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	mu := l.lock()
+	mu.Lock()
+	defer mu.Unlock()
 	for _, m := range ms {
 		m.Sched().LBStatus = 0
 	}
@@ -101,8 +125,9 @@ func (l *lockedState) Reset(ms []Member) {
 
 // LBStatus implements Method.
 func (l *lockedState) LBStatus(ms []Member, i int) int64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	mu := l.lock()
+	mu.Lock()
+	defer mu.Unlock()
 	return ms[i].Sched().LBStatus
 }
 

@@ -83,3 +83,42 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedLock: methods built by NewShared on one mutex serve the same
+// members at once (a balancer whose lbmethod was edited while requests
+// still run on the old one) and hold that mutex while they update
+// lbstatus; run with -race.
+func TestSharedLock(t *testing.T) {
+	const each = 1000
+	_, vs := group(3, 2, 1)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, name := range Names() {
+		lb, err := NewShared(name, &mu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			for k := range each {
+				if i := lb.Choose(vs); i < 0 {
+					t.Error("no member chosen")
+					return
+				}
+				lb.Stick(vs, k%len(vs))
+			}
+		})
+	}
+	// The test's own updates of lbstatus under the shared mutex race with
+	// nothing either.
+	wg.Go(func() {
+		for range each {
+			mu.Lock()
+			vs[0].Sched().LBStatus++
+			mu.Unlock()
+		}
+	})
+	wg.Wait()
+	if _, err := NewShared("nope", &mu); err == nil {
+		t.Error("unknown method: no error")
+	}
+}

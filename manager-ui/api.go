@@ -24,7 +24,9 @@ import (
 //	GET  {path}/api/nonce                              a nonce for X-Balancer-Nonce
 //
 // {route} may also be the member's URL, path-escaped, for members without
-// a route. Errors are {"error": "..."} with 400, 401, 403, 404, 405 or 415.
+// a route. Errors are {"error": "..."} with 400, 401, 403, 404, 405 or 415;
+// a request for a Host that is not the manager's gets a plain 421 before
+// any of this (hostGuard).
 //
 // The rule against cross-site requests: a POST whose Origin (or Referer)
 // names another host is refused, always; its Content-Type must be

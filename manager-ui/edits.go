@@ -1,9 +1,13 @@
 package managerui
 
 import (
+	"net"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"balancer/config"
 )
@@ -114,6 +118,9 @@ func addMemberEdits(b Balancer, nm NewMember) ([]config.Edit, error) {
 	if strings.TrimSpace(nm.URL) == "" {
 		return nil, badForm("a new member needs a URL")
 	}
+	if err := metadataMember(strings.TrimSpace(nm.URL)); err != nil {
+		return nil, err
+	}
 	st, err := statusList(nm.Status)
 	if err != nil {
 		return nil, err
@@ -123,6 +130,29 @@ func addMemberEdits(b Balancer, nm NewMember) ([]config.Edit, error) {
 		LBSet: nm.LBSet, Status: st, Redirect: strings.TrimSpace(nm.Redirect),
 	})}, nil
 }
+
+// metadataMember refuses a member whose URL names a link-local address
+// (169.254.0.0/16, fe80::/10, and AWS's fd00:ec2::254): cloud metadata
+// services answer there, and a forwarded request would hand their
+// credentials to whoever can reach the balancer. The configuration file
+// may still name such a member; the manager may not add one.
+func metadataMember(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil // the configuration's validation says what is wrong
+	}
+	ip := net.ParseIP(u.Hostname())
+	if ip == nil {
+		return nil
+	}
+	if ip.IsLinkLocalUnicast() || ip.Equal(awsMetadataIPv6) {
+		return &formError{fasthttp.StatusForbidden, "refused: " + u.Hostname() +
+			" is a link-local address, where cloud metadata services answer; a member there can only be added in the configuration file"}
+	}
+	return nil
+}
+
+var awsMetadataIPv6 = net.ParseIP("fd00:ec2::254")
 
 // statusList checks flag names, drops runtime states and duplicates, and
 // orders the flags as the page does.

@@ -236,6 +236,10 @@ func (c *client) do(method, path, contentType, body string, headers ...string) r
 	}
 	for _, h := range headers {
 		k, v, _ := strings.Cut(h, ": ")
+		if k == "Host" {
+			req.Host = v // net/http sends req.Host, never a Host header
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := c.hc.Do(req)

@@ -26,6 +26,14 @@ type Options struct {
 	// Users, when not empty, require HTTP Basic credentials for the page,
 	// the API and pprof. Passwords are bcrypt hashes.
 	Users []config.User
+	// MetricsAuth puts /metrics behind the Users' credentials too.
+	MetricsAuth bool
+	// Listen is the manager listener's address. What needs no credentials
+	// is served only under its host, loopback names and Hosts.
+	Listen string
+	// Hosts are further names under which what needs no credentials is
+	// served.
+	Hosts []string
 	// ReadOnly serves the page without forms and refuses every edit.
 	ReadOnly bool
 	// Gatherer is served on /metrics; nil serves no /metrics. It is the
@@ -54,6 +62,7 @@ type Manager struct {
 	errPage *template.Template
 	csrf    *csrf
 	auth    *authenticator // nil without users
+	hosts   *hostGuard
 	sampler *Sampler
 	metrics fasthttp.RequestHandler // nil without a Gatherer
 	pprof   fasthttp.RequestHandler // nil unless Options.Pprof
@@ -80,7 +89,8 @@ func New(b Backend, o Options) (*Manager, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	m := &Manager{b: b, o: o, path: strings.TrimRight(o.Path, "/"), log: o.Logger}
+	m := &Manager{b: b, o: o, path: strings.TrimRight(o.Path, "/"), log: o.Logger,
+		hosts: newHostGuard(o.Listen, o.Hosts)}
 	if d, ok := b.(DemoControl); ok {
 		m.demo = d
 	}
@@ -95,6 +105,8 @@ func New(b Backend, o Options) (*Manager, error) {
 		if m.auth, err = newAuthenticator(o.Users); err != nil {
 			return nil, err
 		}
+	} else if o.MetricsAuth {
+		return nil, errors.New("managerui: metrics behind credentials needs users (manager.auth.users)")
 	}
 	m.sampler = NewSampler(b, o.SampleEvery, o.History)
 	if o.Gatherer != nil {
@@ -114,7 +126,9 @@ func (m *Manager) Sampler() *Sampler { return m.sampler }
 
 // Handler serves the manager listener: the page at Path, its assets under
 // Path/static/, the API under Path/api/, /metrics, /healthz and, with
-// Options.Pprof, /debug/pprof/.
+// Options.Pprof, /debug/pprof/. A request the manager would serve without
+// credentials whose Host is not one of the manager's own names gets 421
+// and nothing else, /healthz excepted (hostGuard).
 func (m *Manager) Handler() fasthttp.RequestHandler { return m.serve }
 
 func (m *Manager) serve(ctx *fasthttp.RequestCtx) {
@@ -124,7 +138,14 @@ func (m *Manager) serve(ctx *fasthttp.RequestCtx) {
 	case p == "/healthz":
 		ctx.SetContentType("text/plain; charset=utf-8")
 		ctx.SetBodyString("ok\n")
+	case !m.asksCredentials(p) && !m.hosts.allows(ctx):
+		m.misdirected(ctx)
 	case p == "/metrics" && m.metrics != nil:
+		if m.o.MetricsAuth && m.auth != nil {
+			if _, ok := m.authenticate(ctx, false); !ok {
+				return
+			}
+		}
 		m.metrics(ctx)
 	case m.pprof != nil && strings.HasPrefix(p, "/debug/pprof"):
 		if _, ok := m.authenticate(ctx, false); ok {
@@ -141,6 +162,21 @@ func (m *Manager) serve(ctx *fasthttp.RequestCtx) {
 		ctx.SetStatusCode(fasthttp.StatusNotFound)
 		ctx.SetBodyString("404 not found: the balancer-manager is at " + m.pagePath() + "\n")
 	}
+}
+
+// asksCredentials reports whether a request for path p must carry valid
+// credentials; the others are served to whoever asks, and only under the
+// manager's own names.
+func (m *Manager) asksCredentials(p string) bool {
+	switch {
+	case m.auth == nil:
+		return false
+	case p == "/metrics":
+		return m.o.MetricsAuth
+	case m.pprof != nil && strings.HasPrefix(p, "/debug/pprof"):
+		return true
+	}
+	return p == m.path || p == m.path+"/" || strings.HasPrefix(p, m.path+"/api/")
 }
 
 // pagePath is the page's URL path.

@@ -29,6 +29,7 @@ type Balancer struct {
 	retryBuf   int64
 	lifetime   time.Duration
 	sync       SessionSync
+	method     lbmethod.Method
 
 	st *balancerState
 }
@@ -37,7 +38,7 @@ type Balancer struct {
 func (b *Balancer) Members() []*Member { return b.members }
 
 // Method returns the balancer's lbmethod.
-func (b *Balancer) Method() lbmethod.Method { return b.st.method }
+func (b *Balancer) Method() lbmethod.Method { return b.method }
 
 // member returns the member serving route, following redirect routes when
 // it is unusable (httpd find_route_worker, bounded against loops, PR 59864).
@@ -64,12 +65,12 @@ func (b *Balancer) hasRoute(route []byte) bool {
 // choose runs the lbmethod; when every member is in error and forcerecovery
 // is on, errors are cleared first, as httpd's force_recovery does.
 func (b *Balancer) choose(views []lbmethod.Member) *Member {
-	i := b.st.method.Choose(views)
+	i := b.method.Choose(views)
 	if i < 0 && b.recover && b.allInError() {
 		for _, m := range b.members {
 			m.st.clearError()
 		}
-		i = b.st.method.Choose(views)
+		i = b.method.Choose(views)
 	}
 	if i < 0 {
 		return nil

@@ -43,6 +43,7 @@ func (p *Proxy) SetHealthy(key string, healthy bool, last HealthStatus) {
 			st.recoveredAt.Store(time.Now().UnixNano())
 			// httpd: a passing check also clears the error state.
 			st.clearError()
+			st.bal.changes.notify()
 		}
 		p.log.Info("member health changed", "member", key, "healthy", healthy, "error", last.Error)
 	}

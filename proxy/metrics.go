@@ -48,6 +48,10 @@ var (
 		"Requests sent again to another member after a failed attempt.", []string{"balancer"}, nil)
 	descMoved = prometheus.NewDesc("balancer_moved_sessions",
 		"Entries in the moved-session table.", []string{"balancer"}, nil)
+	descQueued = prometheus.NewDesc("balancer_member_queued",
+		"Requests waiting for one of the member's slots (max, maxqueue).", mLabels, nil)
+	descWaiting = prometheus.NewDesc("balancer_waiting_requests",
+		"Requests waiting for a usable member (balancer timeout).", []string{"balancer"}, nil)
 )
 
 var statusGauges = []struct {
@@ -62,7 +66,8 @@ var statusGauges = []struct {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descDuration, descErrors, descSent, descRecv,
-		descBusy, descElected, descStatus, descHealthy, descSticky, descFailovers, descRetries, descMoved} {
+		descBusy, descElected, descStatus, descHealthy, descSticky, descFailovers, descRetries, descMoved,
+		descQueued, descWaiting} {
 		ch <- d
 	}
 }
@@ -85,6 +90,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descFailovers, st.failovers.Load(), b.Name)
 		counter(descRetries, st.retries.Load(), b.Name)
 		gauge(descMoved, float64(st.moved.Len()), b.Name)
+		gauge(descWaiting, float64(st.changes.waiting.Load()), b.Name)
 		for i, n := range codeClassNames {
 			if v := st.refused.codes[i].Load(); v > 0 {
 				counter(descRequests, v, b.Name, "", n)
@@ -104,6 +110,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			counter(descRecv, ms.sched.Read.Load(), b.Name, m.Route)
 			counter(descElected, ms.sched.Elected.Load(), b.Name, m.Route)
 			gauge(descBusy, float64(ms.sched.Busy.Load()), b.Name, m.Route)
+			gauge(descQueued, float64(ms.queued()), b.Name, m.Route)
 			f := m.Flags()
 			for _, s := range statusGauges {
 				gauge(descStatus, b01(f&s.flag != 0), b.Name, m.Route, s.name)

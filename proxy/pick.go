@@ -47,7 +47,7 @@ func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *M
 				rq.rec.Sticky = StickyMoved
 				rq.from = string(route)
 				b.st.moves.Add(1)
-				b.st.method.Stick(b.views, m.idx)
+				b.method.Stick(b.views, m.idx)
 				return m
 			}
 		}
@@ -58,7 +58,7 @@ func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *M
 		return b.balance(rq)
 	}
 	if m, redirected := b.routeMember(route); m != nil {
-		b.st.method.Stick(b.views, m.idx)
+		b.method.Stick(b.views, m.idx)
 		if redirected {
 			rq.rec.Sticky = StickyChanged
 			rq.from = string(route)
@@ -110,6 +110,11 @@ func (b *Balancer) balance(rq *request) *Member {
 			}
 		}
 		if m := b.choose(rq.views); m != nil {
+			return m
+		}
+	}
+	if b.timeout > 0 {
+		if m := b.waitForMember(rq); m != nil {
 			return m
 		}
 	}

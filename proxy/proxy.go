@@ -71,6 +71,11 @@ func (p *Proxy) Apply(cfg *config.Config) error {
 	}
 	p.snap.Store(s)
 	p.edge.Store(newEdge(cfg))
+	p.states.prune(s)
+	for _, b := range s.Balancers {
+		b.st.current.Store(b)
+		b.st.changes.notify()
+	}
 	return nil
 }
 

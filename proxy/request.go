@@ -53,9 +53,11 @@ func putRequest(rq *request) {
 	requestPool.Put(rq)
 }
 
+// hasTried compares members by state: a member chosen after a wait for a
+// usable one (balancer timeout) may come from a newer snapshot.
 func (rq *request) hasTried(m *Member) bool {
 	for _, t := range rq.tried {
-		if t == m {
+		if t.st == m.st {
 			return true
 		}
 	}

@@ -58,15 +58,18 @@ type states struct {
 	mu        sync.Mutex
 	members   map[string]*memberState
 	balancers map[string]*balancerState
+	// idleConn is how long a member connection stays open unused.
+	idleConn time.Duration
 }
 
 func newStates() *states {
-	return &states{members: map[string]*memberState{}, balancers: map[string]*balancerState{}}
+	return &states{members: map[string]*memberState{}, balancers: map[string]*balancerState{},
+		idleConn: memberIdleTTL}
 }
 
 func memberKey(balancer, url string) string { return balancer + " " + url }
 
-func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Limits) *memberState {
+func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Limits, bst *balancerState) *memberState {
 	k := memberKey(b.Name, m.URL)
 	st := s.members[k]
 	if st == nil {
@@ -79,12 +82,12 @@ func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Lim
 				addr += ":80"
 			}
 		}
-		st = &memberState{slot: make(chan struct{}, 1)}
+		st = &memberState{bal: bst}
 		st.hc = &fasthttp.HostClient{
 			Addr:                          addr,
 			IsTLS:                         u.Scheme == "https",
 			MaxConns:                      8192,
-			MaxIdleConnDuration:           memberIdleTTL,
+			MaxIdleConnDuration:           s.idleConn,
 			NoDefaultUserAgentHeader:      true,
 			DisableHeaderNamesNormalizing: false,
 			DisablePathNormalizing:        true,
@@ -95,7 +98,7 @@ func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Lim
 	return st
 }
 
-func (s *states) balancer(b *config.Balancer) (*balancerState, error) {
+func (s *states) balancer(b *config.Balancer) *balancerState {
 	st := s.balancers[b.Name]
 	if st == nil {
 		st = &balancerState{}
@@ -107,16 +110,7 @@ func (s *states) balancer(b *config.Balancer) (*balancerState, error) {
 		st.learned = affinity.NewTable(b.MaxSessions, lifetime)
 		st.seen = affinity.NewTable(b.MaxSessions, seenWindow)
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.method == nil || st.methodName != b.LBMethod {
-		m, err := lbmethod.New(b.LBMethod)
-		if err != nil {
-			return nil, err
-		}
-		st.method, st.methodName = m, b.LBMethod
-	}
-	return st, nil
+	return st
 }
 
 // seenWindow is how long a session counts as held by the member that last
@@ -130,7 +124,11 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 	snap := &Snapshot{Config: cfg, byName: map[string]*Balancer{}}
 	for i := range cfg.Balancers {
 		bc := &cfg.Balancers[i]
-		bst, err := s.balancer(bc)
+		bst := s.balancer(bc)
+		// The method is bound here, immutable in the snapshot; every method
+		// of the balancer locks the state's lbMu, so an edit never lets two
+		// methods update lbstatus under different locks.
+		method, err := lbmethod.NewShared(bc.LBMethod, &bst.lbMu)
 		if err != nil {
 			return nil, fmt.Errorf("balancer %s: %w", bc.Name, err)
 		}
@@ -160,6 +158,7 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 			retryBuf:   int64(bc.RetryBuffer),
 			lifetime:   bc.SessionLifetime.D(),
 			sync:       s.sync,
+			method:     method,
 			st:         bst,
 		}
 		for _, code := range bc.FailOnStatus {
@@ -169,7 +168,7 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 		}
 		for j := range bc.Members {
 			mc := &bc.Members[j]
-			m := newMember(bc, mc, s.member(bc, mc, &cfg.Limits))
+			m := newMember(bc, mc, s.member(bc, mc, &cfg.Limits, bst))
 			m.idx = j
 			b.members = append(b.members, m)
 			b.views = append(b.views, m)

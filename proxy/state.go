@@ -32,9 +32,10 @@ type memberState struct {
 
 	lastError atomic.Pointer[string]
 
-	// waiters counts requests queued for a slot when max is reached.
-	waiters atomic.Int64
-	slot    chan struct{} // signalled when a request to it finishes (max)
+	// queue holds requests waiting for a slot when max is reached.
+	queue slotQueue
+	// bal is the state of the member's balancer.
+	bal *balancerState
 
 	health atomic.Pointer[HealthStatus]
 
@@ -55,10 +56,14 @@ type HealthStatus struct {
 
 // balancerState is what a balancer keeps across snapshots.
 type balancerState struct {
-	// mu guards method replacement (lbmethod edits).
-	mu         sync.Mutex
-	methodName string
-	method     lbmethod.Method
+	// lbMu guards every member's lbstatus, whichever lbmethod (of this
+	// snapshot or an older one still serving requests) updates it.
+	lbMu sync.Mutex
+
+	// current is the balancer in the newest snapshot, and changes wakes
+	// the requests waiting for a usable member (balancer timeout).
+	current atomic.Pointer[Balancer]
+	changes changes
 
 	failovers    atomic.Int64 // sticky requests sent to another member
 	retries      atomic.Int64 // requests retried on another member
@@ -126,14 +131,16 @@ func (st *memberState) setFlag(flag uint32, on bool) (changed bool) {
 	}
 }
 
-// requestDone ends one request to the member: busy goes down and a request
-// queued for a slot (max) is woken.
+// requestDone ends one request to the member: busy goes down and the slot
+// goes to the first request queued for one (max), if any.
 func (st *memberState) requestDone() {
 	st.sched.Busy.Add(-1)
-	if st.waiters.Load() > 0 {
-		select {
-		case st.slot <- struct{}{}:
-		default:
-		}
+	// Busy is lowered before waiting is read, and a queueing request
+	// raises waiting before it reads Busy: one of the two sees the other.
+	if st.queue.waiting.Load() > 0 {
+		st.handOver()
+	}
+	if st.bal != nil {
+		st.bal.changes.notify()
 	}
 }

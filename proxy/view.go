@@ -53,7 +53,7 @@ func (s *Snapshot) View() []BalancerView {
 				Flags: FlagNames(f), Usable: m.Usable(),
 				Elected: ms.sched.Elected.Load(), Busy: ms.sched.Busy.Load(),
 				Transferred: ms.sched.Transferred.Load(), Read: ms.sched.Read.Load(),
-				Errors: ms.errors.Load(), LBStatus: b.st.method.LBStatus(b.views, m.idx),
+				Errors: ms.errors.Load(), LBStatus: b.method.LBStatus(b.views, m.idx),
 				Health: ms.health.Load(), Sessions: perRoute[m.Route], SessionsWindow: seenWindow,
 			}
 			if p := ms.lastError.Load(); p != nil {

@@ -14,16 +14,20 @@ import (
 func (a *App) startManager() error {
 	cfg := a.Config()
 	var users []config.User
+	metricsAuth := false
 	if cfg.Manager.Auth != nil {
-		users = cfg.Manager.Auth.Users
+		users, metricsAuth = cfg.Manager.Auth.Users, cfg.Manager.Auth.Metrics
 	}
 	m, err := managerui.New(backend{a}, managerui.Options{
-		Path:     cfg.Manager.Path,
-		Users:    users,
-		ReadOnly: cfg.Manager.ReadOnly,
-		Gatherer: a.metrics.reg,
-		Pprof:    cfg.Manager.Pprof,
-		Logger:   a.log,
+		Path:        cfg.Manager.Path,
+		Users:       users,
+		MetricsAuth: metricsAuth,
+		Listen:      cfg.Manager.Listen,
+		Hosts:       cfg.Manager.Hosts,
+		ReadOnly:    cfg.Manager.ReadOnly,
+		Gatherer:    a.metrics.reg,
+		Pprof:       cfg.Manager.Pprof,
+		Logger:      a.log,
 	})
 	if err != nil {
 		return err
