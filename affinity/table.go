@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,7 +22,7 @@ import (
 // it. No operation on the request path scans the table. Expired entries
 // are never returned.
 type Table struct {
-	ttl    time.Duration
+	ttl    atomic.Int64 // time.Duration; SetLimits changes it
 	seed   maphash.Seed
 	mask   uint64
 	shards []shard
@@ -67,13 +68,11 @@ func NewTable(size int, ttl time.Duration) *Table {
 	for n < maxShards && n*2*minPerShard <= size {
 		n *= 2
 	}
-	t := &Table{ttl: ttl, seed: maphash.MakeSeed(), mask: uint64(n - 1), shards: make([]shard, n)}
+	t := &Table{seed: maphash.MakeSeed(), mask: uint64(n - 1), shards: make([]shard, n)}
+	t.ttl.Store(int64(ttl))
 	for i := range t.shards {
 		s := &t.shards[i]
-		s.limit = size / n
-		if i < size%n {
-			s.limit++
-		}
+		s.limit = shareOf(size, n, i)
 		s.index = make(map[string]int32)
 		s.head, s.tail, s.free = none, none, none
 		s.now = math.MinInt64
@@ -107,7 +106,7 @@ func (t *Table) Put(key, route string, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.see(ns)
-	s.put(key, route, unixNano(now.Add(t.ttl)))
+	s.put(key, route, unixNano(now.Add(time.Duration(t.ttl.Load()))))
 }
 
 // PutUntil records key → route until expires, for entries that carry
@@ -233,6 +232,9 @@ func (s *shard) put(key, route string, expires int64) {
 		return
 	}
 	if len(s.index) >= s.limit {
+		if s.head == none {
+			return // a shard without room (SetLimits below one entry a shard)
+		}
 		s.remove(s.head)
 	}
 	i = s.free
