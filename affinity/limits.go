@@ -1,6 +1,7 @@
 package affinity
 
 import (
+	"hash/maphash"
 	"math"
 	"time"
 )
@@ -14,38 +15,71 @@ func shareOf(size, n, i int) int {
 	return share
 }
 
-// SetLimits changes the table's bound and lifetime in place, for a
-// configuration reload; lookups and puts go on meanwhile. Entries over the
-// new bound are dropped, least recently put first; entries that would
+// SetLimits changes the table's bound and lifetime, for a configuration
+// reload; lookups and puts go on meanwhile. Entries over the new bound
+// are dropped, each shard's least recently put first; entries that would
 // outlive the new lifetime counted from now are cut to it; entries put
-// from now on live ttl. The table keeps the shards NewTable gave it: a
-// bound below one entry a shard (64 for tables made with 2,048 entries or
-// more) leaves some shards without room, so such keys are not remembered.
+// from now on live ttl. When the bound calls for another number of
+// shards, the entries move to new shards (one lock at a time is all a
+// lookup ever holds, so it waits for the move and then looks there).
 func (t *Table) SetLimits(size int, ttl time.Duration, now time.Time) {
+	t.limMu.Lock()
+	defer t.limMu.Unlock()
 	size = min(max(size, 1), math.MaxInt32)
 	t.ttl.Store(int64(ttl))
 	last := unixNano(now.Add(ttl))
-	n := len(t.shards)
-	for i := range t.shards {
-		s := &t.shards[i]
-		s.mu.Lock()
-		s.limit = shareOf(size, n, i)
-		for len(s.index) > s.limit {
-			s.remove(s.head)
-		}
-		for j := s.head; j != none; j = s.slots[j].next {
-			if e := &s.slots[j]; e.expires > last {
-				e.expires = last
+	old := t.lay.Load()
+	next := newLayout(size)
+	if len(next.shards) == len(old.shards) {
+		for i := range old.shards {
+			s := &old.shards[i]
+			s.mu.Lock()
+			s.limit = next.shards[i].limit
+			for len(s.index) > s.limit {
+				s.remove(s.head)
 			}
+			for j := s.head; j != none; j = s.slots[j].next {
+				if e := &s.slots[j]; e.expires > last {
+					e.expires = last
+				}
+			}
+			s.mu.Unlock()
 		}
+		return
+	}
+	for i := range old.shards {
+		old.shards[i].mu.Lock()
+	}
+	seen := int64(math.MinInt64)
+	for i := range old.shards {
+		seen = max(seen, old.shards[i].now)
+	}
+	for i := range next.shards {
+		next.shards[i].now = seen
+	}
+	for i := range old.shards {
+		s := &old.shards[i]
+		for j := s.head; j != none; j = s.slots[j].next {
+			e := &s.slots[j]
+			d := &next.shards[maphash.String(t.seed, e.key)&next.mask]
+			d.put(e.key, e.route, min(e.expires, last))
+		}
+	}
+	t.lay.Store(next)
+	for i := range old.shards {
+		s := &old.shards[i]
+		s.gone = true
+		s.index, s.slots = nil, nil
+		s.head, s.tail, s.free = none, none, none
 		s.mu.Unlock()
 	}
 }
 
 // Limits returns the table's bound and lifetime.
 func (t *Table) Limits() (size int, ttl time.Duration) {
-	for i := range t.shards {
-		s := &t.shards[i]
+	shards := t.lay.Load().shards
+	for i := range shards {
+		s := &shards[i]
 		s.mu.Lock()
 		size += s.limit
 		s.mu.Unlock()

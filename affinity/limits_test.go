@@ -2,6 +2,7 @@ package affinity
 
 import (
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -32,6 +33,10 @@ func TestTableSetLimits(t *testing.T) {
 			puts: 3, wantKept: []int{0}, probe: 61 * time.Second, wantProbeExpired: true},
 		{desc: "many shards shrunk stay within the bound", size: 4096, newSize: 100, ttl: time.Hour, newTTL: time.Hour,
 			puts: 4096, afterPuts: 5000, wantLen: 100},
+		{desc: "below one entry a shard every key still has room", size: 100000, newSize: 20, ttl: time.Hour, newTTL: time.Hour,
+			puts: 20, wantKept: []int{19}, afterPuts: 1000, wantLen: 20},
+		{desc: "grown past its shards spreads over more", size: 40, newSize: 100000, ttl: time.Hour, newTTL: time.Minute,
+			puts: 10, at: time.Second, wantKept: []int{0, 9}, afterPuts: 5000, wantLen: 5010},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -78,5 +83,45 @@ func TestTableSetLimitsNewTTL(t *testing.T) {
 	tab.Put("k", "node1", t0)
 	if _, ok := tab.Get([]byte("k"), t0.Add(59*time.Minute)); !ok {
 		t.Fatal("an entry put after the lifetime grew to 1h expired within it")
+	}
+}
+
+// TestTableSetLimitsConcurrent: lookups and puts go on while the table
+// moves to another number of shards (run with -race).
+func TestTableSetLimitsConcurrent(t *testing.T) {
+	tab := NewTable(100000, time.Hour)
+	for i := range 1000 {
+		tab.Put("k"+strconv.Itoa(i), "node1", t0)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				k := "w" + strconv.Itoa(w) + "-" + strconv.Itoa(i%500)
+				tab.Put(k, "node2", t0)
+				tab.Get([]byte(k), t0)
+				tab.Len()
+			}
+		}()
+	}
+	for _, size := range []int{50, 5000, 20, 100000, 1000} {
+		tab.SetLimits(size, time.Hour, t0)
+		if n := tab.Len(); n > size {
+			t.Errorf("Len %d over the bound %d", n, size)
+		}
+	}
+	close(done)
+	wg.Wait()
+	tab.Put("last", "node3", t0)
+	if r, ok := tab.Get([]byte("last"), t0); !ok || r != "node3" {
+		t.Fatalf("after the moves: %q %v", r, ok)
 	}
 }
