@@ -248,7 +248,7 @@ func TestReloadTakesEffect(t *testing.T) {
 			e.m1.Reset()
 			after := tc.after(e)
 			if !e.reload(t, after) {
-				t.Fatalf("reload failed: %+v\n%s", e.api(t, "/balancer-manager").Info.Reload, e.p.stderr)
+				t.Fatalf("reload failed: %+v", e.api(t, "/balancer-manager").Info.Reload)
 			}
 			tc.new(t, e)
 		})
@@ -282,7 +282,7 @@ func TestReloadListeners(t *testing.T) {
 	}
 	ok := e.reload(t, conf{listen: fmt.Sprintf("\n  - %q\n  - %q\n  - addr: %q\n    redirecthttps: true", e.addr, third, redirect)})
 	if !ok {
-		t.Fatalf("reload failed: %s", e.p.stderr)
+		t.Fatalf("reload failed: %+v", e.api(t, "/balancer-manager").Info.Reload)
 	}
 	if s, err := stays.get("/"); s != 200 {
 		t.Fatalf("the connection on the listener that stays: %d %v", s, err)
@@ -317,7 +317,7 @@ func TestReloadSessionTables(t *testing.T) {
 		t.Fatalf("moved sessions %d, want 300", n)
 	}
 	if !e.reload(t, conf{bal: "    maxsessions: 20\n", member1: "        retry: 0s\n"}) {
-		t.Fatalf("reload: %s", e.p.stderr)
+		t.Fatalf("reload failed: %+v", e.api(t, "/balancer-manager").Info.Reload)
 	}
 	if n := e.api(t, "/balancer-manager").Balancers[0].MovedSessions; n > 20 {
 		t.Fatalf("moved sessions %d after maxsessions: 20", n)
@@ -342,7 +342,7 @@ func TestReloadSessionTables(t *testing.T) {
 		t.Fatalf("a moved session went back to %q within sessionlifetime 30m", r)
 	}
 	if !e.reload(t, conf{bal: "    maxsessions: 20\n    sessionlifetime: 100ms\n", member1: "        retry: 0s\n"}) {
-		t.Fatalf("reload: %s", e.p.stderr)
+		t.Fatalf("reload failed: %+v", e.api(t, "/balancer-manager").Info.Reload)
 	}
 	testutil.Eventually(t, "the moved session forgotten after sessionlifetime 100ms", func() bool { return req() == "node1" })
 }
@@ -367,7 +367,7 @@ func TestReloadGraceTime(t *testing.T) {
 	y = strings.Replace(y, "routes:\n", fmt.Sprintf("  - name: b\n    members:\n      - url: http://%s\nroutes:\n  - path: /block\n    balancer: b\n", ln.Addr()), 1)
 	os.WriteFile(e.file, []byte(y), 0o644)
 	if !e.hup(t, "") {
-		t.Fatalf("reload: %s", e.p.stderr)
+		t.Fatalf("reload failed: %+v", e.api(t, "/balancer-manager").Info.Reload)
 	}
 	go http.Get("http://" + e.addr + "/block")
 	<-arrived
@@ -391,7 +391,7 @@ func TestReloadStore(t *testing.T) {
 	a := startReloadEnv(t, conf{top: store(r1.Addr)})
 	b := startReloadEnv(t, conf{top: store(r2.Addr)}, a.m1, a.m2)
 	if !a.reload(t, conf{top: store(r2.Addr)}) {
-		t.Fatalf("reload: %s", a.p.stderr)
+		t.Fatalf("reload failed: %+v", a.api(t, "/balancer-manager").Info.Reload)
 	}
 	testutil.Eventually(t, "the replica connected to the new store", func() bool {
 		return a.api(t, "/balancer-manager").Info.Store == "redis: connected"
