@@ -100,6 +100,31 @@ func TestReloadTakesEffect(t *testing.T) {
 			}
 		},
 	}, {
+		key:   "limits.bodytimeout",
+		after: func(*reloadEnv) conf { return conf{top: "limits:\n  bodytimeout: 300ms\n  bodyminrate: 0\n"} },
+		new: func(t *testing.T, e *reloadEnv) {
+			c := dialRaw(t, e.addr)
+			fmt.Fprint(c.c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nten bytes.")
+			if !c.ended() {
+				t.Fatal("a stalled body outlived bodytimeout 300ms by 5s (the default is 20s)")
+			}
+		},
+	}, {
+		key:   "trustedproxies",
+		after: func(*reloadEnv) conf { return conf{top: "trustedproxies: [10.0.0.0/8]\n"} },
+		old: func(t *testing.T, e *reloadEnv) {
+			status(t, "http://"+e.addr+"/", "X-Forwarded-For", "192.0.2.7")
+			if got := lastSeen(e).Get("X-Forwarded-For"); got != "192.0.2.7, 127.0.0.1" {
+				t.Fatalf("X-Forwarded-For without trustedproxies: %q", got)
+			}
+		},
+		new: func(t *testing.T, e *reloadEnv) {
+			status(t, "http://"+e.addr+"/", "X-Forwarded-For", "192.0.2.7")
+			if got := lastSeen(e).Get("X-Forwarded-For"); got != "127.0.0.1" {
+				t.Fatalf("X-Forwarded-For from a peer outside trustedproxies: %q, want 127.0.0.1", got)
+			}
+		},
+	}, {
 		key:   "limits.maxresponseheaderbytes",
 		after: func(*reloadEnv) conf { return conf{top: "limits:\n  maxresponseheaderbytes: 2KiB\n"} },
 		old: func(t *testing.T, e *reloadEnv) {
@@ -253,6 +278,17 @@ func TestReloadTakesEffect(t *testing.T) {
 			tc.new(t, e)
 		})
 	}
+}
+
+// lastSeen is the headers of the last request either member received.
+func lastSeen(e *reloadEnv) http.Header {
+	for _, m := range []*testutil.Member{e.m1, e.m2} {
+		if seen := m.Seen(); len(seen) > 0 && m.Count() > 0 {
+			defer m.Reset()
+			return seen[len(seen)-1].Header
+		}
+	}
+	return http.Header{}
 }
 
 // post sends a body of n bytes and returns the status.
