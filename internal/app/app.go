@@ -77,10 +77,12 @@ func Start(cfg *config.Config, o Options) (*App, error) {
 	a.metrics = newMetrics(a)
 	c, err := a.prepare(cfg, cfg, nil)
 	if err != nil {
+		_ = p.Shutdown(context.Background())
 		return nil, err
 	}
 	after, err := a.commit(c)
 	if err != nil {
+		_ = p.Shutdown(context.Background())
 		return nil, err
 	}
 	a.startHealth()

@@ -121,9 +121,6 @@ func (p *listenPlan) abort() {
 	}
 }
 
-// changed reports whether the plan opens or closes any listener.
-func (p *listenPlan) changed() bool { return len(p.opened) > 0 || len(p.closed) > 0 }
-
 // commitListeners serves the opened listeners, swaps the certificates and
 // closes the dropped listeners: they stop accepting, and the connections
 // they accepted are served to their end.
