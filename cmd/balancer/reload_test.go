@@ -26,6 +26,7 @@ func TestReloadTakesEffect(t *testing.T) {
 	}
 	users := fmt.Sprintf("  auth:\n    users:\n      - name: viewer\n        password: %q\n        readonly: true\n", hash)
 	bigHeader := strings.Repeat("x", 4000)
+	var oldManager string
 	tests := []struct {
 		key   string
 		after func(e *reloadEnv) conf
@@ -225,9 +226,14 @@ func TestReloadTakesEffect(t *testing.T) {
 	}, {
 		key:   "manager.listen",
 		after: func(e *reloadEnv) conf { return conf{mgr: freeAddr(t)} },
+		old: func(t *testing.T, e *reloadEnv) { oldManager = e.mgr },
 		new: func(t *testing.T, e *reloadEnv) {
 			if s := status(t, "http://"+e.mgr+"/balancer-manager"); s != 200 {
 				t.Fatalf("manager on its new address: %d", s)
+			}
+			if c, err := net.Dial("tcp", oldManager); err == nil {
+				c.Close()
+				t.Fatal("the manager's old address still accepts")
 			}
 		},
 	}, {
@@ -335,6 +341,17 @@ func TestReloadListeners(t *testing.T) {
 	}
 	if s := status(t, "http://"+redirect+"/"); s != http.StatusPermanentRedirect {
 		t.Fatalf("the added redirecthttps listener: %d, want 308", s)
+	}
+	// An address whose entry turns to redirecthttps answers with redirects.
+	if !e.reload(t, conf{listen: fmt.Sprintf("\n  - %q\n  - addr: %q\n    redirecthttps: true", e.addr, third)}) {
+		t.Fatalf("reload failed: %+v", e.api(t, "/balancer-manager").Info.Reload)
+	}
+	if s := status(t, "http://"+third+"/"); s != http.StatusPermanentRedirect {
+		t.Fatalf("the listener turned redirecthttps: %d, want 308", s)
+	}
+	if c, err := net.Dial("tcp", redirect); err == nil {
+		c.Close()
+		t.Fatal("the listener dropped from the file still accepts")
 	}
 }
 
