@@ -461,4 +461,17 @@ func TestReloadStore(t *testing.T) {
 	testutil.Eventually(t, "the edit reached the other replica through the new store", func() bool {
 		return b.api(t, "/balancer-manager").Balancers[0].Members[0].LoadFactor == 4
 	})
+	// Without store, the replica is on its own again and still edits.
+	if !a.reload(t, conf{}) {
+		t.Fatalf("reload failed: %+v", a.api(t, "/balancer-manager").Info.Reload)
+	}
+	if st := a.api(t, "/balancer-manager").Info.Store; !strings.HasPrefix(st, "local") {
+		t.Fatalf("store after store was removed: %q", st)
+	}
+	if s := a.editStatus(t, "/balancer-manager", "node1", `{"loadfactor":6}`, "", ""); s != 200 {
+		t.Fatalf("edit without a store: %d", s)
+	}
+	if s := status(t, "http://"+a.addr+"/"); s != 200 {
+		t.Fatalf("serving without a store: %d", s)
+	}
 }

@@ -123,15 +123,19 @@ func (p *listenPlan) abort() {
 
 // commitListeners serves the opened listeners, swaps the certificates and
 // closes the dropped listeners: they stop accepting, and the connections
-// they accepted are served to their end.
-func (a *App) commitListeners(p *listenPlan) {
+// they accepted are served to their end. Redirect listeners follow l as
+// the proxy's do.
+func (a *App) commitListeners(p *listenPlan, limits *config.Limits) {
+	if a.redirect != nil && *limits != a.cfg.Limits {
+		a.redirect.Swap(redirectServer(limits))
+	}
 	for l, c := range p.certs {
 		l.cert.Store(c)
 	}
 	for _, l := range p.opened {
 		serve := a.proxy.Serve
 		if l.redirect {
-			serve = a.redirectServers().Serve
+			serve = a.redirectServers(limits).Serve
 		}
 		a.wg.Add(1)
 		go func() {
@@ -150,23 +154,34 @@ func (a *App) commitListeners(p *listenPlan) {
 }
 
 // redirectServers serves the plain listeners that answer every request
-// with a permanent redirect to the same URL over https.
-func (a *App) redirectServers() *handover.Servers {
+// with a permanent redirect to the same URL over https, under l.
+func (a *App) redirectServers(l *config.Limits) *handover.Servers {
 	a.redirectOnce.Do(func() {
 		a.redirect = &handover.Servers{}
-		a.redirect.Swap(&fasthttp.Server{
-			Name:                  "balancer",
-			NoDefaultServerHeader: true,
-			Handler: func(ctx *fasthttp.RequestCtx) {
-				host := ctx.Request.Header.Host()
-				if len(host) == 0 {
-					ctx.Error("400 Bad Request: Host header required\n", fasthttp.StatusBadRequest)
-					return
-				}
-				ctx.Response.Header.Set("Location", "https://"+string(host)+string(ctx.Request.Header.RequestURI()))
-				ctx.SetStatusCode(fasthttp.StatusPermanentRedirect)
-			},
-		})
+		a.redirect.Swap(redirectServer(l))
 	})
 	return a.redirect
+}
+
+// redirectServer answers with redirects to https, with the client limits
+// of l that concern a head.
+func redirectServer(l *config.Limits) *fasthttp.Server {
+	return &fasthttp.Server{
+		Name:                  "balancer",
+		NoDefaultServerHeader: true,
+		ReadBufferSize:        int(l.MaxHeaderBytes),
+		ReadTimeout:           l.ReadHeaderTimeout.D(),
+		IdleTimeout:           l.IdleTimeout.D(),
+		Concurrency:           l.MaxConns,
+		CloseOnShutdown:       true,
+		Handler: func(ctx *fasthttp.RequestCtx) {
+			host := ctx.Request.Header.Host()
+			if len(host) == 0 {
+				ctx.Error("400 Bad Request: Host header required\n", fasthttp.StatusBadRequest)
+				return
+			}
+			ctx.Response.Header.Set("Location", "https://"+string(host)+string(ctx.Request.Header.RequestURI()))
+			ctx.SetStatusCode(fasthttp.StatusPermanentRedirect)
+		},
+	}
 }

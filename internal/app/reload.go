@@ -95,7 +95,7 @@ func (a *App) commit(c *change) (func(), error) {
 		return nil, err
 	}
 	a.proxy.SetLimits(&c.cfg.Limits)
-	a.commitListeners(c.listen)
+	a.commitListeners(c.listen, &c.cfg.Limits)
 	a.commitManager(c.mgr, c.cfg)
 	var oldLog *accesslog.Log
 	if c.accessChanged {
