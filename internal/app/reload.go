@@ -39,21 +39,23 @@ type change struct {
 func (a *App) prepare(cfg, running *config.Config, edits []config.Edit) (*change, error) {
 	c := &change{cfg: cfg, running: running, edits: edits}
 	var err error
-	if c.listen, err = a.planListeners(cfg); err != nil {
-		return nil, err
+	// Sockets last: a socket opened on an address that is served already
+	// (SO_REUSEPORT) takes a share of its connections until it is closed.
+	if a.cfg == nil || a.cfg.AccessLog != cfg.AccessLog {
+		c.accessChanged = true
+		if cfg.AccessLog.Path != "" {
+			if c.access, err = accesslog.Open(cfg.AccessLog.Path, cfg.AccessLog.Format); err != nil {
+				return nil, cfg.Problem("accesslog.path", "cannot open the access log: "+err.Error())
+			}
+		}
 	}
 	if c.mgr, err = a.planManager(cfg); err != nil {
 		c.abort()
 		return nil, err
 	}
-	if a.cfg == nil || a.cfg.AccessLog != cfg.AccessLog {
-		c.accessChanged = true
-		if cfg.AccessLog.Path != "" {
-			if c.access, err = accesslog.Open(cfg.AccessLog.Path, cfg.AccessLog.Format); err != nil {
-				c.abort()
-				return nil, cfg.Problem("accesslog.path", "cannot open the access log: "+err.Error())
-			}
-		}
+	if c.listen, err = a.planListeners(cfg); err != nil {
+		c.abort()
+		return nil, err
 	}
 	if a.storeChanged(cfg) {
 		c.storeChanged = true
