@@ -226,7 +226,7 @@ func TestReloadTakesEffect(t *testing.T) {
 	}, {
 		key:   "manager.listen",
 		after: func(e *reloadEnv) conf { return conf{mgr: freeAddr(t)} },
-		old: func(t *testing.T, e *reloadEnv) { oldManager = e.mgr },
+		old:   func(t *testing.T, e *reloadEnv) { oldManager = e.mgr },
 		new: func(t *testing.T, e *reloadEnv) {
 			if s := status(t, "http://"+e.mgr+"/balancer-manager"); s != 200 {
 				t.Fatalf("manager on its new address: %d", s)
