@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,8 +22,16 @@ import (
 // it. No operation on the request path scans the table. Expired entries
 // are never returned.
 type Table struct {
-	ttl    time.Duration
-	seed   maphash.Seed
+	ttl  atomic.Int64 // time.Duration; SetLimits changes it
+	seed maphash.Seed
+	lay  atomic.Pointer[layout] // SetLimits may replace it
+	// limMu serialises SetLimits.
+	limMu sync.Mutex
+}
+
+// layout is a table's shards; a SetLimits that changes their number moves
+// every entry to a new layout and marks the old shards gone.
+type layout struct {
 	mask   uint64
 	shards []shard
 }
@@ -46,6 +55,7 @@ type shard struct {
 	tail  int32    // most recently put, or none
 	free  int32    // first unused slot, or none
 	now   int64    // latest time a caller gave this shard, unix ns: PutUntil has none
+	gone  bool     // its entries moved to a newer layout: look there
 	_     [64]byte // keeps neighbouring shards' locks off one cache line
 }
 
@@ -62,31 +72,36 @@ type slot struct {
 // each forgotten ttl after it was last put. A ttl of zero or less makes
 // Put's entries expire at once.
 func NewTable(size int, ttl time.Duration) *Table {
+	t := &Table{seed: maphash.MakeSeed()}
+	t.ttl.Store(int64(ttl))
+	t.lay.Store(newLayout(size))
+	return t
+}
+
+// newLayout shares a bound of size entries (at least one) among as many
+// shards as keep at least minPerShard entries each, up to maxShards.
+func newLayout(size int) *layout {
 	size = min(max(size, 1), math.MaxInt32)
 	n := 1
 	for n < maxShards && n*2*minPerShard <= size {
 		n *= 2
 	}
-	t := &Table{ttl: ttl, seed: maphash.MakeSeed(), mask: uint64(n - 1), shards: make([]shard, n)}
-	for i := range t.shards {
-		s := &t.shards[i]
-		s.limit = size / n
-		if i < size%n {
-			s.limit++
-		}
+	l := &layout{mask: uint64(n - 1), shards: make([]shard, n)}
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.limit = shareOf(size, n, i)
 		s.index = make(map[string]int32)
 		s.head, s.tail, s.free = none, none, none
 		s.now = math.MinInt64
 	}
-	return t
+	return l
 }
 
 // Get returns key's route unless it is absent or expired at now. It does
 // not allocate.
 func (t *Table) Get(key []byte, now time.Time) (route string, ok bool) {
-	s := t.shardOf(key)
+	s := t.lockShard(key)
 	ns := unixNano(now)
-	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.see(ns)
 	i, found := s.index[string(key)]
@@ -102,27 +117,24 @@ func (t *Table) Get(key []byte, now time.Time) (route string, ok bool) {
 
 // Put records key → route for the table's ttl from now.
 func (t *Table) Put(key, route string, now time.Time) {
-	s := t.shardOfString(key)
+	s := t.lockShardString(key)
 	ns := unixNano(now)
-	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.see(ns)
-	s.put(key, route, unixNano(now.Add(t.ttl)))
+	s.put(key, route, unixNano(now.Add(time.Duration(t.ttl.Load()))))
 }
 
 // PutUntil records key → route until expires, for entries that carry
 // their own expiry (copies from other replicas).
 func (t *Table) PutUntil(key, route string, expires time.Time) {
-	s := t.shardOfString(key)
-	s.mu.Lock()
+	s := t.lockShardString(key)
 	defer s.mu.Unlock()
 	s.put(key, route, unixNano(expires))
 }
 
 // Delete forgets key.
 func (t *Table) Delete(key []byte) {
-	s := t.shardOf(key)
-	s.mu.Lock()
+	s := t.lockShard(key)
 	defer s.mu.Unlock()
 	if i, found := s.index[string(key)]; found {
 		s.remove(i)
@@ -133,8 +145,9 @@ func (t *Table) Delete(key []byte) {
 // yet dropped.
 func (t *Table) Len() int {
 	n := 0
-	for i := range t.shards {
-		s := &t.shards[i]
+	shards := t.lay.Load().shards
+	for i := range shards {
+		s := &shards[i]
 		s.mu.Lock()
 		n += len(s.index)
 		s.mu.Unlock()
@@ -148,8 +161,9 @@ func (t *Table) Len() int {
 func (t *Table) CountByRoute(now time.Time) map[string]int {
 	out := make(map[string]int)
 	ns := unixNano(now)
-	for i := range t.shards {
-		s := &t.shards[i]
+	shards := t.lay.Load().shards
+	for i := range shards {
+		s := &shards[i]
 		s.mu.Lock()
 		s.see(ns)
 		for j := s.head; j != none; {
@@ -173,8 +187,9 @@ func (t *Table) CountByRoute(now time.Time) map[string]int {
 func (t *Table) Range(now time.Time, f func(key, route string, expires time.Time) bool) {
 	ns := unixNano(now)
 	var batch []slot
-	for i := range t.shards {
-		s := &t.shards[i]
+	shards := t.lay.Load().shards
+	for i := range shards {
+		s := &shards[i]
 		batch = batch[:0]
 		s.mu.Lock()
 		for j := s.head; j != none; j = s.slots[j].next {
@@ -191,13 +206,30 @@ func (t *Table) Range(now time.Time, f func(key, route string, expires time.Time
 	}
 }
 
-// shardOf and shardOfString agree: maphash hashes equal bytes alike.
-func (t *Table) shardOf(key []byte) *shard {
-	return &t.shards[maphash.Bytes(t.seed, key)&t.mask]
+// lockShard returns key's shard, locked. lockShard and lockShardString
+// agree: maphash hashes equal bytes alike.
+func (t *Table) lockShard(key []byte) *shard {
+	for {
+		l := t.lay.Load()
+		s := &l.shards[maphash.Bytes(t.seed, key)&l.mask]
+		s.mu.Lock()
+		if !s.gone {
+			return s
+		}
+		s.mu.Unlock()
+	}
 }
 
-func (t *Table) shardOfString(key string) *shard {
-	return &t.shards[maphash.String(t.seed, key)&t.mask]
+func (t *Table) lockShardString(key string) *shard {
+	for {
+		l := t.lay.Load()
+		s := &l.shards[maphash.String(t.seed, key)&l.mask]
+		s.mu.Lock()
+		if !s.gone {
+			return s
+		}
+		s.mu.Unlock()
+	}
 }
 
 // see advances the shard's idea of the present.

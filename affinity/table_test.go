@@ -108,11 +108,11 @@ func TestTableShards(t *testing.T) {
 	for _, tt := range tests {
 		tab := NewTable(tt.size, time.Minute)
 		sum := 0
-		for i := range tab.shards {
-			sum += tab.shards[i].limit
+		for i := range tab.lay.Load().shards {
+			sum += tab.lay.Load().shards[i].limit
 		}
-		if len(tab.shards) != tt.shards || sum != max(tt.size, 1) {
-			t.Errorf("NewTable(%d): %d shards holding %d; want %d holding %d", tt.size, len(tab.shards), sum, tt.shards, max(tt.size, 1))
+		if len(tab.lay.Load().shards) != tt.shards || sum != max(tt.size, 1) {
+			t.Errorf("NewTable(%d): %d shards holding %d; want %d holding %d", tt.size, len(tab.lay.Load().shards), sum, tt.shards, max(tt.size, 1))
 		}
 	}
 }

@@ -52,6 +52,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	if errs := d.result(); errs != nil {
 		return nil, errs
 	}
+	c.lines = d.lines
 	return c, nil
 }
 

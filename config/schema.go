@@ -46,6 +46,10 @@ type Config struct {
 	// File is the path the configuration was loaded from ("" when parsed
 	// from bytes). It is not a YAML key.
 	File string `yaml:"-"`
+
+	// lines maps the paths of the fields the file gives to their lines,
+	// for problems found after loading (see Problem).
+	lines map[string]int
 }
 
 // Listeners is the list of public listeners; YAML accepts a single entry too.

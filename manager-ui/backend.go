@@ -42,6 +42,21 @@ type Info struct {
 	Store string `json:"store"`
 	// Demo enables the app-node stop/start buttons (balancer demo).
 	Demo bool `json:"demo"`
+	// Reload is the outcome of the last configuration reload.
+	Reload ReloadStatus `json:"reload"`
+}
+
+// ReloadStatus is the outcome of the last configuration reload (SIGHUP,
+// or a change of the file with watch: true).
+type ReloadStatus struct {
+	// At is when it ran; nil when the file was not reloaded since start.
+	At *time.Time `json:"at,omitempty"`
+	// OK is false when the reload was refused: the configuration that
+	// ran before it still runs, all of it.
+	OK bool `json:"ok"`
+	// Error says why it was refused, one "file:line: field: reason" a
+	// line.
+	Error string `json:"error,omitempty"`
 }
 
 // Balancer is one balancer as the page and the JSON API show it.

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"testing"
@@ -39,12 +40,12 @@ func inMemoryBalancer(tb testing.TB, n int, lbmethod string) *fasthttp.HostClien
 		tb.Fatal(err)
 	}
 	for _, st := range p.states.members {
-		ln := lns[st.hc.Addr]
-		st.hc.Dial = func(string) (net.Conn, error) { return ln.Dial() }
+		ln := lns[st.hc.Load().Addr]
+		st.hc.Load().Dial = func(string) (net.Conn, error) { return ln.Dial() }
 	}
 	front := fasthttputil.NewInmemoryListener()
 	go p.Serve(front)
-	tb.Cleanup(func() { p.server.Shutdown(); front.Close() })
+	tb.Cleanup(func() { p.servers.Shutdown(context.Background()); front.Close() })
 	return &fasthttp.HostClient{Addr: "balancer.test", Dial: func(string) (net.Conn, error) { return front.Dial() }, MaxConns: 1024}
 }
 

@@ -152,7 +152,7 @@ routes:
 	mem := p.Snapshot().Balancer("c").Members()[0]
 	// Pooled member connections are closed when the case ends, so that
 	// the leak counts see only what a broken exchange left behind.
-	t.Cleanup(mem.st.hc.CloseIdleConnections)
+	t.Cleanup(mem.st.hc.Load().CloseIdleConnections)
 
 	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {
@@ -162,7 +162,7 @@ routes:
 	// (and its shutdown then need not poll for it).
 	t.Cleanup(func() {
 		c.Close()
-		eventually(t, "the server closed the client connection", func() bool { return p.server.GetOpenConnectionsCount() == 0 })
+		eventually(t, "the server closed the client connection", func() bool { return p.servers.Current().GetOpenConnectionsCount() == 0 })
 	})
 	cl := newRawClient(c)
 
@@ -496,7 +496,7 @@ func TestDroppedAfterRequestIsNotReplayed(t *testing.T) {
 				}
 			}()
 			p, base := startProxy(t, "balancers:\n  - name: c\n    members:\n      - url: http://"+ln.Addr().String()+"\n        timeout: 2s\nroutes:\n  - path: /\n    balancer: c\n")
-			t.Cleanup(p.Snapshot().Balancer("c").Members()[0].st.hc.CloseIdleConnections)
+			t.Cleanup(p.Snapshot().Balancer("c").Members()[0].st.hc.Load().CloseIdleConnections)
 			c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 			if err != nil {
 				t.Fatal(err)
@@ -567,7 +567,7 @@ func TestIdleClosedConnectionIsNotUsed(t *testing.T) {
 				}
 			}()
 			p, base := startProxy(t, "balancers:\n  - name: c\n    members:\n      - url: http://"+ln.Addr().String()+"\n        timeout: 2s\nroutes:\n  - path: /\n    balancer: c\n")
-			t.Cleanup(p.Snapshot().Balancer("c").Members()[0].st.hc.CloseIdleConnections)
+			t.Cleanup(p.Snapshot().Balancer("c").Members()[0].st.hc.Load().CloseIdleConnections)
 			c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 			if err != nil {
 				t.Fatal(err)

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -33,7 +34,7 @@ func startProxy(t testing.TB, yml string, members ...*testutil.Member) (*Proxy, 
 		t.Fatal(err)
 	}
 	go p.Serve(ln)
-	t.Cleanup(func() { _ = p.server.Shutdown() })
+	t.Cleanup(func() { _ = p.servers.Shutdown(context.Background()) })
 	return p, "http://" + ln.Addr().String()
 }
 

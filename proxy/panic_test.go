@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"net"
 	"testing"
 
@@ -44,7 +45,7 @@ routes: [{path: /, balancer: c}]
 		t.Fatal(err)
 	}
 	go p.Serve(ln)
-	t.Cleanup(func() { _ = p.server.Shutdown() })
+	t.Cleanup(func() { _ = p.servers.Shutdown(context.Background()) })
 	base := "http://" + ln.Addr().String()
 
 	for i := 1; i <= 3; i++ {

@@ -8,10 +8,12 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
 	"balancer/config"
+	"balancer/internal/handover"
 )
 
 // Proxy is the balancer runtime. It is safe for concurrent use; the
@@ -24,7 +26,10 @@ type Proxy struct {
 
 	// applyMu serialises Apply (reloads and manager edits).
 	applyMu sync.Mutex
-	server  *fasthttp.Server
+	// servers serve the listeners; a change of limits is a new server
+	// (limits.go).
+	servers handover.Servers
+	limits  config.Limits
 	tunnels tunnels
 	// edge is the client-side settings of the configuration in force.
 	edge   atomic.Pointer[edge]
@@ -51,7 +56,8 @@ func New(cfg *config.Config, o Options) (*Proxy, error) {
 	if err := p.Apply(cfg); err != nil {
 		return nil, err
 	}
-	p.server = p.newServer(&cfg.Limits)
+	p.limits = cfg.Limits
+	p.servers.Swap(p.newServer(&cfg.Limits))
 	return p, nil
 }
 
@@ -76,6 +82,7 @@ func (p *Proxy) Apply(cfg *config.Config) error {
 		b.st.current.Store(b)
 		b.st.changes.notify()
 	}
+	s.followTableLimits(time.Now())
 	return nil
 }
 
@@ -118,9 +125,9 @@ func (p *Proxy) headerReceived(*fasthttp.RequestHeader) fasthttp.RequestConfig {
 	return fasthttp.RequestConfig{ReadTimeout: p.edge.Load().bodyTimeout, MaxRequestBodySize: 1}
 }
 
-// Serve accepts connections on ln until Shutdown.
+// Serve accepts connections on ln until ln is closed or Shutdown.
 func (p *Proxy) Serve(ln net.Listener) error {
-	err := p.server.Serve(lingerListener{ln})
+	err := p.servers.Serve(lingerListener{ln})
 	if errors.Is(err, net.ErrClosed) {
 		return nil
 	}
@@ -130,7 +137,7 @@ func (p *Proxy) Serve(ln net.Listener) error {
 // Shutdown stops accepting, waits for in-flight requests until ctx ends,
 // then closes what is left.
 func (p *Proxy) Shutdown(ctx context.Context) error {
-	err := p.server.ShutdownWithContext(ctx)
+	err := p.servers.Shutdown(ctx)
 	p.tunnels.shutdown(ctx)
 	return err
 }

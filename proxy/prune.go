@@ -20,7 +20,7 @@ func (s *states) prune(snap *Snapshot) {
 	for k, st := range s.members {
 		if !keep[k] {
 			delete(s.members, k)
-			st.hc.CloseIdleConnections()
+			st.hc.Load().CloseIdleConnections()
 		}
 	}
 	for name := range s.balancers {

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/valyala/fasthttp"
-
 	"balancer/affinity"
 	"balancer/config"
 	"balancer/lbmethod"
@@ -83,16 +81,7 @@ func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Lim
 			}
 		}
 		st = &memberState{bal: bst}
-		st.hc = &fasthttp.HostClient{
-			Addr:                          addr,
-			IsTLS:                         u.Scheme == "https",
-			MaxConns:                      8192,
-			MaxIdleConnDuration:           s.idleConn,
-			NoDefaultUserAgentHeader:      true,
-			DisableHeaderNamesNormalizing: false,
-			DisablePathNormalizing:        true,
-			ReadBufferSize:                int(limits.MaxResponseHeaderBytes),
-		}
+		st.hc.Store(newHostClient(addr, u.Scheme == "https", limits, s.idleConn))
 		s.members[k] = st
 	}
 	return st

@@ -42,7 +42,9 @@ type memberState struct {
 	// reqs counts answered requests by status class with their durations.
 	reqs requestCounters
 
-	hc *fasthttp.HostClient
+	// hc is the member's connection pool, replaced when
+	// limits.maxresponseheaderbytes changes (limits.go).
+	hc atomic.Pointer[fasthttp.HostClient]
 }
 
 // HealthStatus is a member's last active health-check result.

@@ -231,7 +231,7 @@ func exchange(st *memberState, req *fasthttp.Request, resp *fasthttp.Response, o
 }
 
 func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasthttp.Response, x *exchangeOpts) (bool, *exchangeError) {
-	hc := st.hc
+	hc := st.hc.Load()
 	for try := 0; ; try++ {
 		cc, err := o.acquire(hc, x.connTO, false)
 		if err != nil {

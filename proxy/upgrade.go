@@ -219,7 +219,7 @@ func closeWrite(c net.Conn) {
 // upgrade sends an upgrade request on a connection of its own and reads
 // the response head; on 101 the connection is handed over to the caller.
 func (o connOps[C]) upgrade(st *memberState, req *fasthttp.Request, resp *fasthttp.Response, connTO, timeout time.Duration) (net.Conn, *bufio.Reader, func(), *exchangeError) {
-	hc := st.hc
+	hc := st.hc.Load()
 	cc, err := o.acquire(hc, connTO, true)
 	if err != nil {
 		return nil, nil, nil, &exchangeError{errDial, err}

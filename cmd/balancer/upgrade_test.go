@@ -3,12 +3,18 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 // TestBinaryUpgradeWithoutDowntime: a second process binds the same
@@ -62,7 +68,9 @@ routes:
 	}
 	time.Sleep(300 * time.Millisecond)
 	next := startBinary(t, addr, "-config", cfg)
-	time.Sleep(200 * time.Millisecond)
+	// startBinary's dial is answered by the old process: wait until the
+	// kernel lists the new one's socket beside it.
+	testutil.Eventually(t, "both processes listening on "+addr, func() bool { return listeningSockets(t, addr) == 2 })
 	old.cmd.Process.Signal(syscall.SIGTERM)
 	if err := old.cmd.Wait(); err != nil {
 		t.Fatalf("old process: %v\n%s", err, old.stderr.String())
@@ -77,4 +85,24 @@ routes:
 	if next.cmd.ProcessState != nil {
 		t.Fatal("new process exited")
 	}
+}
+
+// listeningSockets counts the listening TCP sockets on addr's port, as
+// /proc/net/tcp lists them (one per process sharing it with SO_REUSEPORT).
+func listeningSockets(t *testing.T, addr string) int {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 3 && f[3] == "0A" && strings.HasSuffix(f[1], fmt.Sprintf(":%04X", p)) {
+			n++
+		}
+	}
+	return n
 }

@@ -1,28 +1,38 @@
 package app
 
 import (
+	"sync/atomic"
+
 	"github.com/valyala/fasthttp"
 
 	"balancer/accesslog"
 	"balancer/proxy"
 )
 
-// observer feeds the access log; the log is opened once at start (its
-// path and format are read at start) and reopened on SIGHUP/SIGUSR1.
-type observer struct{ log *accesslog.Log }
+// accessLog feeds the access log in force; a reload that changes
+// accesslog swaps in the newly opened log, SIGHUP and SIGUSR1 reopen it.
+type accessLog struct{ cur atomic.Pointer[accesslog.Log] }
 
-func (o observer) Done(ctx *fasthttp.RequestCtx, r *proxy.Record) {
-	if o.log != nil {
-		o.log.Done(ctx, r)
+// Done implements proxy.Observer.
+func (o *accessLog) Done(ctx *fasthttp.RequestCtx, r *proxy.Record) {
+	if l := o.cur.Load(); l != nil {
+		l.Done(ctx, r)
+	}
+}
+
+func (o *accessLog) close() {
+	if l := o.cur.Swap(nil); l != nil {
+		l.Close()
 	}
 }
 
 // ReopenLogs reopens the access log file (after logrotate moved it).
 func (a *App) ReopenLogs() {
-	if a.access == nil {
+	l := a.access.cur.Load()
+	if l == nil {
 		return
 	}
-	if err := a.access.Reopen(); err != nil {
+	if err := l.Reopen(); err != nil {
 		a.log.Error("access log not reopened", "error", err.Error())
 	}
 }

@@ -87,12 +87,12 @@ func (b backend) Apply(edits []config.Edit) error { return b.a.Edit(edits) }
 func (b backend) Info() managerui.Info {
 	cfg := b.a.Config()
 	store := "local (no shared store configured)"
-	if b.a.store != nil {
-		store = b.a.store.State()
+	if st := b.a.store.Load(); st != nil {
+		store = st.State()
 	}
 	return managerui.Info{
 		Version: b.a.opts.Version, Started: b.a.started, Persist: cfg.Manager.Persist,
-		File: cfg.File, Store: store, Demo: b.a.opts.Demo != nil,
+		File: cfg.File, Store: store, Demo: b.a.opts.Demo != nil, Reload: b.a.reloadStatus(),
 	}
 }
 

@@ -36,8 +36,8 @@ func (a *App) Edit(edits []config.Edit) error {
 			return err
 		}
 	}
-	if a.store != nil {
-		if err := a.store.SaveEdits(edits); err != nil {
+	if st := a.store.Load(); st != nil {
+		if err := st.SaveEdits(edits); err != nil {
 			a.log.Warn("edit not yet shared", "reason", err.Error())
 		}
 	}

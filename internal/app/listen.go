@@ -3,22 +3,39 @@ package app
 import (
 	"crypto/tls"
 	"fmt"
+	"net"
 	"sync/atomic"
 
+	"github.com/valyala/fasthttp"
+
 	"balancer/config"
+	"balancer/internal/handover"
 )
 
-// certs holds each TLS listener's certificate, swapped on reload so that
-// a renewed certificate is served without a restart.
-type certs struct {
-	byAddr map[string]*atomic.Pointer[tls.Certificate]
+// listener is one open public listener. A listener that stays across a
+// reload (same address, TLS or not, redirect or not) keeps its socket, so
+// its connections, and those waiting to be accepted, are never dropped;
+// its certificate is read again.
+type listener struct {
+	key  string
+	addr string // as configured
+	ln   net.Listener
+	cert *atomic.Pointer[tls.Certificate] // TLS listeners only
+	// redirect answers every request with a redirect to https.
+	redirect bool
+}
+
+// listenerKey is a listener's identity across reloads; n tells apart
+// entries the file gives twice (port 0).
+func listenerKey(l config.Listener, n int) string {
+	return fmt.Sprintf("%s tls=%t redirect=%t #%d", l.Addr, l.TLS != nil, l.RedirectHTTPS, n)
 }
 
 // loadCert reads a listener's certificate and key.
 func loadCert(t *config.TLS) (*tls.Certificate, error) {
 	c, err := tls.LoadX509KeyPair(t.Cert, t.Key)
 	if err != nil {
-		return nil, fmt.Errorf("tls certificate %s: %w", t.Cert, err)
+		return nil, err
 	}
 	return &c, nil
 }
@@ -35,49 +52,136 @@ func tlsConfig(cur *atomic.Pointer[tls.Certificate]) *tls.Config {
 	}
 }
 
-// listen opens the public listeners, wrapping TLS ones.
-func (a *App) listen(cfg *config.Config) error {
-	a.certs = certs{byAddr: map[string]*atomic.Pointer[tls.Certificate]{}}
-	for _, l := range cfg.Listen {
-		ln, err := listenTCP(l.Addr)
-		if err != nil {
-			return fmt.Errorf("listen %s: %w", l.Addr, err)
-		}
-		if l.TLS != nil {
-			c, err := loadCert(l.TLS)
-			if err != nil {
-				ln.Close()
-				return err
-			}
-			cur := &atomic.Pointer[tls.Certificate]{}
-			cur.Store(c)
-			a.certs.byAddr[l.Addr] = cur
-			ln = tls.NewListener(ln, tlsConfig(cur))
-		}
-		a.lns = append(a.lns, ln)
-		if l.RedirectHTTPS {
-			a.redirect[ln.Addr().String()] = true
-		}
-	}
-	return nil
+// listenPlan is the public listeners of a configuration: those kept, with
+// their certificates read again, and those opened ahead of the change.
+type listenPlan struct {
+	next   []*listener // in the file's order
+	opened []*listener
+	closed []*listener // running listeners the configuration drops
+	certs  map[*listener]*tls.Certificate
 }
 
-// reloadCerts loads the certificates of cfg's TLS listeners; all or none
-// are swapped. Listeners themselves are not reopened on reload.
-func (a *App) reloadCerts(cfg *config.Config) error {
-	next := map[string]*tls.Certificate{}
-	for _, l := range cfg.Listen {
-		if l.TLS == nil || a.certs.byAddr[l.Addr] == nil {
+// planListeners opens what cfg adds to the running listeners and reads
+// every certificate; on failure it closes what it opened and names the
+// listener at fault.
+func (a *App) planListeners(cfg *config.Config) (*listenPlan, error) {
+	have := map[string]*listener{}
+	for _, l := range a.listeners {
+		have[l.key] = l
+	}
+	p := &listenPlan{certs: map[*listener]*tls.Certificate{}}
+	seen := map[string]int{}
+	for i, lc := range cfg.Listen {
+		key := listenerKey(lc, seen[lc.Addr])
+		seen[lc.Addr]++
+		path := cfg.ListenerPath(i)
+		var cert *tls.Certificate
+		if lc.TLS != nil {
+			c, err := loadCert(lc.TLS)
+			if err != nil {
+				p.abort()
+				return nil, cfg.Problem(path+".tls", "cannot load the certificate: "+err.Error())
+			}
+			cert = c
+		}
+		if l := have[key]; l != nil {
+			delete(have, key)
+			p.next = append(p.next, l)
+			if cert != nil {
+				p.certs[l] = cert
+			}
 			continue
 		}
-		c, err := loadCert(l.TLS)
+		ln, err := listenTCP(lc.Addr)
 		if err != nil {
-			return err
+			p.abort()
+			return nil, cfg.Problem(path, "cannot listen: "+err.Error())
 		}
-		next[l.Addr] = c
+		l := &listener{key: key, addr: lc.Addr, ln: ln, redirect: lc.RedirectHTTPS}
+		if cert != nil {
+			l.cert = &atomic.Pointer[tls.Certificate]{}
+			l.cert.Store(cert)
+			l.ln = tls.NewListener(ln, tlsConfig(l.cert))
+		}
+		p.next = append(p.next, l)
+		p.opened = append(p.opened, l)
 	}
-	for addr, c := range next {
-		a.certs.byAddr[addr].Store(c)
+	for _, l := range a.listeners {
+		if have[l.key] != nil {
+			p.closed = append(p.closed, l)
+		}
 	}
-	return nil
+	return p, nil
+}
+
+// abort closes the listeners the plan opened.
+func (p *listenPlan) abort() {
+	for _, l := range p.opened {
+		l.ln.Close()
+	}
+}
+
+// commitListeners serves the opened listeners, swaps the certificates and
+// closes the dropped listeners: they stop accepting, and the connections
+// they accepted are served to their end. Redirect listeners follow l as
+// the proxy's do.
+func (a *App) commitListeners(p *listenPlan, limits *config.Limits) {
+	if a.redirect != nil && *limits != a.cfg.Limits {
+		a.redirect.Swap(redirectServer(limits))
+	}
+	for l, c := range p.certs {
+		l.cert.Store(c)
+	}
+	for _, l := range p.opened {
+		serve := a.proxy.Serve
+		if l.redirect {
+			serve = a.redirectServers(limits).Serve
+		}
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := serve(l.ln); err != nil {
+				a.log.Error("serve", "listen", l.ln.Addr().String(), "error", err)
+			}
+		}()
+		a.log.Info("listening", "addr", l.ln.Addr().String())
+	}
+	for _, l := range p.closed {
+		a.log.Info("no longer listening", "addr", l.ln.Addr().String())
+		l.ln.Close()
+	}
+	a.listeners = p.next
+}
+
+// redirectServers serves the plain listeners that answer every request
+// with a permanent redirect to the same URL over https, under l.
+func (a *App) redirectServers(l *config.Limits) *handover.Servers {
+	a.redirectOnce.Do(func() {
+		a.redirect = &handover.Servers{}
+		a.redirect.Swap(redirectServer(l))
+	})
+	return a.redirect
+}
+
+// redirectServer answers with redirects to https, with the client limits
+// of l that concern a head.
+func redirectServer(l *config.Limits) *fasthttp.Server {
+	return &fasthttp.Server{
+		Name:                  "balancer",
+		NoDefaultServerHeader: true,
+		ReadBufferSize:        int(l.MaxHeaderBytes),
+		ReadTimeout:           l.ReadHeaderTimeout.D(),
+		IdleTimeout:           l.IdleTimeout.D(),
+		Concurrency:           l.MaxConns,
+		CloseOnShutdown:       true,
+		Handler: func(ctx *fasthttp.RequestCtx) {
+			host := ctx.Request.Header.Host()
+			if len(host) == 0 {
+				ctx.Error("400 Bad Request: Host header required\n", fasthttp.StatusBadRequest)
+				return
+			}
+			ctx.Response.Header.Set("Location", "https://"+string(host)+string(ctx.Request.Header.RequestURI()))
+			ctx.SetStatusCode(fasthttp.StatusPermanentRedirect)
+		},
+	}
 }

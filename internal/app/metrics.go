@@ -36,7 +36,7 @@ func newMetrics(a *App) *metrics {
 		Name: "balancer_store_up",
 		Help: "1 when the shared store (Redis) answers, 0 when it does not; absent state counts as 0.",
 	}, func() float64 {
-		if a.store != nil && a.store.Up() {
+		if st := a.store.Load(); st != nil && st.Up() {
 			return 1
 		}
 		return 0

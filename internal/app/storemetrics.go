@@ -32,10 +32,11 @@ func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
-	if c.a.store == nil {
+	st := c.a.store.Load()
+	if st == nil {
 		return
 	}
-	s := c.a.store.Stats()
+	s := st.Stats()
 	counter := func(d *prometheus.Desc, v int64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}

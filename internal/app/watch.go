@@ -10,8 +10,7 @@ import (
 // watchFile reloads the configuration when the file's content changes
 // (config `watch: true`). It polls once a second: portable, and robust to
 // editors and configuration managers that replace the file by renaming.
-func (a *App) watchFile(stop <-chan struct{}) {
-	file := a.Config().File
+func (a *App) watchFile(file string, stop <-chan struct{}) {
 	sum := func() []byte {
 		b, err := os.ReadFile(file)
 		if err != nil {

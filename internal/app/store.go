@@ -1,0 +1,71 @@
+package app
+
+import (
+	"reflect"
+	"time"
+
+	"balancer/cluster"
+	"balancer/config"
+	"balancer/proxy"
+)
+
+// A reload that changes store (another Redis, other credentials, another
+// cluster name) connects a new store and closes the old one; the replica
+// then joins the new store's shared state as it does at a start. Until the
+// new store answers, requests route with the local tables, as during an
+// outage.
+
+// storeChanged reports whether cfg asks for another shared store than the
+// running one.
+func (a *App) storeChanged(cfg *config.Config) bool {
+	if a.cfg == nil {
+		return cfg.Store.Redis != nil
+	}
+	return !reflect.DeepEqual(a.cfg.Store, cfg.Store)
+}
+
+// newStore is the store cfg configures, not yet started; nil without
+// store.redis.
+func (a *App) newStore(cfg *config.Config) *cluster.Store {
+	if cfg.Store.Redis == nil {
+		return nil
+	}
+	return cluster.New(cluster.Options{Redis: cfg.Store.Redis, Cluster: cfg.Store.Cluster, Logger: a.log})
+}
+
+// sessionSync is st as the proxy's SessionSync: a nil store is no sync at
+// all, not a nil pointer in an interface.
+func sessionSync(st *cluster.Store) proxy.SessionSync {
+	if st == nil {
+		return nil
+	}
+	return st
+}
+
+// storeHandler passes a store's news on while that store is the one in
+// force: a store that a reload replaced may still deliver a message while
+// it closes.
+type storeHandler struct {
+	a  *App
+	st *cluster.Store
+}
+
+// Overlay implements cluster.Handler.
+func (h storeHandler) Overlay(edits []config.Edit) {
+	if h.a.store.Load() == h.st {
+		h.a.Overlay(edits)
+	}
+}
+
+// Session implements cluster.Handler.
+func (h storeHandler) Session(balancer, table, sid, route string, expires time.Time) {
+	if h.a.store.Load() == h.st {
+		h.a.Session(balancer, table, sid, route, expires)
+	}
+}
+
+// Sessions lists the runtime's sticky tables, for a store that lost its
+// state to write them back.
+func (h storeHandler) Sessions(f func(balancer, table, sid, route string, expires time.Time) bool) {
+	h.a.Sessions(f)
+}
