@@ -140,3 +140,55 @@ func TestNoSmugglingAfterARefusal(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileRequestsCloseTheConnection: after refusing a request whose
+// framing or head is ambiguous, the balancer cannot know where the next
+// request starts, so it closes the connection: a request written after
+// the hostile one never reaches a member, whatever the hostile request's
+// framing let the balancer read of it.
+func TestHostileRequestsCloseTheConnection(t *testing.T) {
+	m := testutil.StartMember(t, "node1")
+	_, base := startProxy(t, "balancers:\n  - name: c\n    members:\n      - url: {{m0}}\nroutes:\n  - path: /\n    balancer: c\n  - path: /limited\n    balancer: c\n    maxbodysize: 1000\n", m)
+	addr := strings.TrimPrefix(base, "http://")
+	const after = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+	for _, h := range hostile {
+		if h.status == 0 {
+			continue // never answered: closed by readheadertimeout
+		}
+		t.Run(h.name, func(t *testing.T) {
+			m.Reset()
+			res := testutil.RawExchange(addr, [][]byte{[]byte(h.raw + after)}, 0, "")
+			if res.Status != h.status {
+				t.Errorf("status %d (%v), want %d", res.Status, res.Err, h.status)
+			}
+			if res.Header.Get("Connection") != "close" {
+				t.Errorf("answered without Connection: close")
+			}
+			if got := testutil.RawExchange(addr, [][]byte{[]byte("GET /barrier HTTP/1.1\r\nHost: x\r\n\r\n")}, 0, ""); got.Status != 200 {
+				t.Errorf("request on a new connection: %d", got.Status)
+			}
+			for _, s := range m.Seen() {
+				if s.URI == "/smuggled" {
+					t.Fatalf("the request written after it reached the member")
+				}
+			}
+		})
+	}
+	// The classic CL.TE desync: a front end that frames by Content-Length
+	// sends the request as one; read as chunked, its body ends early and
+	// the rest would be the next request.
+	t.Run("CL.TE with a request in the Content-Length body", func(t *testing.T) {
+		m.Reset()
+		inner := "0\r\n\r\n" + after
+		raw := fmt.Sprintf("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n%s", len(inner), inner)
+		res := testutil.RawExchange(addr, [][]byte{[]byte(raw)}, 0, "GET /follow HTTP/1.1\r\nHost: x\r\n\r\n")
+		if res.Status != 400 || !res.Closed {
+			t.Errorf("status %d, connection closed %v; want 400 and closed", res.Status, res.Closed)
+		}
+		for _, s := range m.Seen() {
+			if s.URI == "/smuggled" {
+				t.Fatalf("the request inside the body reached the member")
+			}
+		}
+	})
+}

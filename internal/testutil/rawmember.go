@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,9 +27,9 @@ const (
 	// DiesMidBody reads DieAfter bytes of the body and closes the
 	// connection with the rest unread (the kernel sends a reset).
 	DiesMidBody
-	// ClosesIdle answers the first request of its first connection with
-	// a keep-alive 200 and then closes that connection, as a member whose
-	// keep-alive timeout ran out does; later connections read all.
+	// ClosesIdle answers a request for a path ending in /warm with a
+	// keep-alive 200 and then closes that connection, as a member whose
+	// keep-alive timeout ran out does; other requests it reads all.
 	ClosesIdle
 )
 
@@ -57,19 +58,17 @@ type RawRequest struct {
 type RawMember struct {
 	Addr string
 	URL  string
-	// IdleClosed is closed when a ClosesIdle member has closed its first,
-	// idle connection.
+	// IdleClosed receives a value each time a ClosesIdle member has
+	// closed a connection after answering /warm.
 	IdleClosed chan struct{}
 
-	b        Behaviour
-	ln       net.Listener
-	mu       sync.Mutex
-	reqs     []RawRequest
-	conns    map[net.Conn]struct{}
-	closed   bool
-	idleOnce sync.Once
-	first    sync.Once
-	wg       sync.WaitGroup
+	b      Behaviour
+	ln     net.Listener
+	mu     sync.Mutex
+	reqs   []RawRequest
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
 }
 
 // StartRawMember starts a RawMember on 127.0.0.1:0, closed when the test
@@ -91,7 +90,7 @@ func NewRawMember(addr string, b Behaviour) (*RawMember, error) {
 		return nil, err
 	}
 	m := &RawMember{Addr: ln.Addr().String(), URL: "http://" + ln.Addr().String(),
-		IdleClosed: make(chan struct{}), b: b, ln: ln, conns: map[net.Conn]struct{}{}}
+		IdleClosed: make(chan struct{}, 64), b: b, ln: ln, conns: map[net.Conn]struct{}{}}
 	m.wg.Add(1)
 	go m.accept()
 	return m, nil
@@ -159,10 +158,6 @@ func (m *RawMember) record(r *http.Request, complete bool, n int, sum []byte) {
 
 func (m *RawMember) serve(c net.Conn) {
 	br := bufio.NewReader(c)
-	idle := false
-	if m.b == ClosesIdle {
-		m.first.Do(func() { idle = true })
-	}
 	for {
 		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
 		r, err := http.ReadRequest(br)
@@ -194,10 +189,13 @@ func (m *RawMember) serve(c net.Conn) {
 		}
 		sum := hex.EncodeToString(h.Sum(nil))
 		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-Body-Sha256: %s\r\nX-Body-Len: %d\r\n\r\nok\n", sum, n)
-		if idle {
+		if m.b == ClosesIdle && strings.HasSuffix(r.URL.Path, "/warm") {
 			// The keep-alive timeout ran out: close without a word.
 			c.Close()
-			m.idleOnce.Do(func() { close(m.IdleClosed) })
+			select {
+			case m.IdleClosed <- struct{}{}:
+			default:
+			}
 			return
 		}
 		if r.Close {
