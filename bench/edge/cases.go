@@ -21,7 +21,8 @@ type edgeCase struct {
 	warm bool
 	// request returns the raw request for the case's path prefix.
 	request func(prefix, cookie string) []byte
-	// trickle splits the body into four writes this far apart.
+	// trickle sends the head, then the body in four writes, each this far
+	// apart from the one before.
 	trickle time.Duration
 	// look describes what the members received; nil: which member got
 	// the body whole or cut.
@@ -91,7 +92,9 @@ var cases = []edgeCase{
 	{id: "s5", group: "smuggling", name: "2 MiB Content-Length body (over a 1 MiB limit)", node: "node1", request: body("POST", 2*mib, false)},
 	{id: "s6", group: "smuggling", name: "2 MiB chunked body (over a 1 MiB limit)", node: "node1", request: body("POST", 2*mib, true)},
 	{id: "s7", group: "smuggling", name: "encoded dot-segment, 9 KiB body", node: "node1",
-		request: func(prefix, cookie string) []byte { return withBody("POST", prefix+"/..%2fadmin", cookie, 9*kib, false) }},
+		request: func(prefix, cookie string) []byte {
+			return withBody("POST", prefix+"/..%2fadmin", cookie, 9*kib, false)
+		}},
 	{id: "s8", group: "smuggling", name: "unknown method BREW, 9 KiB body", node: "node1", request: body("BREW", 9*kib, false)},
 
 	{id: "f1", group: "forwarded", name: "X-Forwarded-For twice", node: "node1", look: headers("X-Forwarded-For"),
@@ -112,7 +115,7 @@ var cases = []edgeCase{
 
 	{id: "b1", group: "body", name: "POST 1 KiB, member reads all", node: "node1", request: body("POST", kib, false)},
 	{id: "b2", group: "body", name: "POST 64 KiB chunked, member reads all", node: "node1", request: body("POST", 64*kib, true)},
-	{id: "b3", group: "body", name: "POST 64 KiB trickled over 12 s", node: "node1", request: body("POST", 64*kib, false), trickle: 4 * time.Second},
+	{id: "b3", group: "body", name: "POST 64 KiB trickled over 12 s", node: "node1", request: body("POST", 64*kib, false), trickle: 3 * time.Second},
 	{id: "b4", group: "body", name: "PUT 1 KiB, member dies mid-body", node: "node2", request: body("PUT", kib, false)},
 	{id: "b5", group: "body", name: "POST 1 KiB, member dies mid-body", node: "node2", request: body("POST", kib, false)},
 	{id: "b6", group: "body", name: "PUT 64 KiB, member dies mid-body", node: "node2", request: body("PUT", 64*kib, false)},

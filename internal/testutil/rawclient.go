@@ -38,7 +38,7 @@ func RawExchange(addr string, parts [][]byte, gap time.Duration, followUp string
 		return RawResult{Err: err}
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(15 * time.Second))
+	_ = c.SetDeadline(time.Now().Add(10*time.Second + gap*time.Duration(len(parts))))
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
