@@ -141,19 +141,27 @@ func TestNoSmugglingAfterARefusal(t *testing.T) {
 	}
 }
 
+// framedRefusals are corpus requests refused for their target, whose
+// framing is clear: the balancer may keep their connection, and a request
+// written after them is the next request (TestNoSmugglingAfterARefusal
+// covers their bodies).
+var framedRefusals = map[string]bool{
+	"absolute-form target": true, "asterisk target": true, "dot-segments": true, "encoded dot-segments": true,
+}
+
 // TestHostileRequestsCloseTheConnection: after refusing a request whose
 // framing or head is ambiguous, the balancer cannot know where the next
-// request starts, so it closes the connection: a request written after
-// the hostile one never reaches a member, whatever the hostile request's
-// framing let the balancer read of it.
+// request starts, so it closes the connection (validate.go says so): a
+// request written after the hostile one never reaches a member, whatever
+// the hostile request's framing let the balancer read of it.
 func TestHostileRequestsCloseTheConnection(t *testing.T) {
 	m := testutil.StartMember(t, "node1")
 	_, base := startProxy(t, "balancers:\n  - name: c\n    members:\n      - url: {{m0}}\nroutes:\n  - path: /\n    balancer: c\n  - path: /limited\n    balancer: c\n    maxbodysize: 1000\n", m)
 	addr := strings.TrimPrefix(base, "http://")
 	const after = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
 	for _, h := range hostile {
-		if h.status == 0 {
-			continue // never answered: closed by readheadertimeout
+		if h.status == 0 || framedRefusals[h.name] {
+			continue // never answered (closed by readheadertimeout), or framed
 		}
 		t.Run(h.name, func(t *testing.T) {
 			m.Reset()
@@ -161,7 +169,7 @@ func TestHostileRequestsCloseTheConnection(t *testing.T) {
 			if res.Status != h.status {
 				t.Errorf("status %d (%v), want %d", res.Status, res.Err, h.status)
 			}
-			if res.Header.Get("Connection") != "close" {
+			if !res.CloseAnnounced {
 				t.Errorf("answered without Connection: close")
 			}
 			if got := testutil.RawExchange(addr, [][]byte{[]byte("GET /barrier HTTP/1.1\r\nHost: x\r\n\r\n")}, 0, ""); got.Status != 200 {

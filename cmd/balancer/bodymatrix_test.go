@@ -20,13 +20,19 @@ import (
 // written once, below, and every case proves them.
 
 const (
-	matrixRetryBuffer   = 4 << 10
-	matrixMaxBody       = 64 << 10
-	matrixHeaderTimeout = 300 * time.Millisecond
-	// A trickled body comes in four writes with pauses each longer than
-	// readheadertimeout: about 3 × readheadertimeout in all.
+	matrixRetryBuffer = 4 << 10
+	matrixMaxBody     = 64 << 10
+	// readheadertimeout: short, but long enough for the head of every
+	// concurrent case to be read by a race-instrumented process on a
+	// loaded machine (300ms was not).
+	matrixHeaderTimeout = time.Second
+	// A trickled body comes after the head in four writes, each after a
+	// pause longer than readheadertimeout: over 4 × readheadertimeout in
+	// all.
 	trickleParts = 4
 	trickleGap   = matrixHeaderTimeout + 50*time.Millisecond
+	// matrixConcurrency bounds the cases in flight at once.
+	matrixConcurrency = 48
 )
 
 type framing int
@@ -258,15 +264,17 @@ func TestBodyMatrix(t *testing.T) {
 	p := startEdgeProc(t, addr, cfg)
 	const followUp = "GET /alive/follow HTTP/1.1\r\nHost: edge\r\n\r\n"
 
-	// The exchanges run all at once (a trickled one takes about a second;
-	// t.Parallel would run only GOMAXPROCS of them at a time); the
-	// assertions follow, case by case.
+	// The exchanges run matrixConcurrency at a time (a trickled one takes
+	// seconds; t.Parallel would run only GOMAXPROCS of them at a time);
+	// the assertions follow, case by case.
 	runs := make([]bodyRun, len(cases))
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, matrixConcurrency)
 	for i, c := range cases {
 		wg.Add(1)
+		slots <- struct{}{}
 		go func() {
-			defer wg.Done()
+			defer func() { <-slots; wg.Done() }()
 			runs[i] = runBodyCase(addr, fmt.Sprintf("/c%d", i), c, primaries[i], followUp)
 			runs[i].procAlive = p.Alive()
 		}()

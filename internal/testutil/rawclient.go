@@ -16,6 +16,9 @@ type RawResult struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// CloseAnnounced reports a "Connection: close" in the response (Go's
+	// reader takes it out of Header).
+	CloseAnnounced bool
 	// Closed reports that the front end closed the connection after its
 	// answer: a follow-up request on it got end-of-file or a reset.
 	Closed bool
@@ -60,7 +63,7 @@ func RawExchange(addr string, parts [][]byte, gap time.Duration, followUp string
 		res.Closed = isClosed(err)
 		return res
 	}
-	res.Status, res.Header = resp.StatusCode, resp.Header
+	res.Status, res.Header, res.CloseAnnounced = resp.StatusCode, resp.Header, resp.Close
 	res.Body, err = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	<-written
