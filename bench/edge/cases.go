@@ -24,6 +24,9 @@ type edgeCase struct {
 	// trickle sends the head, then the body in four writes, each this far
 	// apart from the one before.
 	trickle time.Duration
+	// tunnel: the request asks for a protocol switch; no follow-up
+	// request is sent on its connection.
+	tunnel bool
 	// look describes what the members received; nil: which member got
 	// the body whole or cut.
 	look func(seen []seenReq) string
@@ -112,6 +115,9 @@ var cases = []edgeCase{
 	{id: "p4", group: "path", name: "/%73hop/x", node: "node1", look: uri, request: raw("GET {p}/%73hop/x HTTP/1.1\r\nHost: edge\r\nCookie: {c}\r\n\r\n")},
 	{id: "u1", group: "upgrade", name: "Upgrade: h2c", node: "node1", look: headers("Upgrade", "HTTP2-Settings"),
 		request: raw("GET {p}/x HTTP/1.1\r\nHost: edge\r\nCookie: {c}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n")},
+
+	{id: "u2", group: "upgrade", name: "Upgrade: websocket", node: "node1", look: headers("Upgrade"), tunnel: true,
+		request: raw("GET {p}/x HTTP/1.1\r\nHost: edge\r\nCookie: {c}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")},
 
 	{id: "b1", group: "body", name: "POST 1 KiB, member reads all", node: "node1", request: body("POST", kib, false)},
 	{id: "b2", group: "body", name: "POST 64 KiB chunked, member reads all", node: "node1", request: body("POST", 64*kib, true)},

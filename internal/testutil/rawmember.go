@@ -54,7 +54,8 @@ type RawRequest struct {
 
 // RawMember is a member server over raw TCP on 127.0.0.1 that parses
 // requests itself, behaves as its Behaviour says, and records every
-// request head it read with what it received of the body.
+// request head it read with what it received of the body. A WebSocket
+// upgrade it answers 101 and then echoes what it receives.
 type RawMember struct {
 	Addr string
 	URL  string
@@ -162,6 +163,13 @@ func (m *RawMember) serve(c net.Conn) {
 		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
 		r, err := http.ReadRequest(br)
 		if err != nil {
+			return
+		}
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			// Switch and echo: enough to tell a tunnel from a refusal.
+			m.record(r, true, 0, sha256.New().Sum(nil))
+			fmt.Fprint(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+			_, _ = io.Copy(c, br)
 			return
 		}
 		h := sha256.New()
