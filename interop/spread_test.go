@@ -1,0 +1,71 @@
+//go:build interop
+
+package interop
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestNewSessionsSpread: sessions without a route are spread by the
+// lbmethod, choice by choice as httpd's byrequests makes them from the
+// members' current lbstatus (read from the manager API).
+func TestNewSessionsSpread(t *testing.T) {
+	dumpLogs(t)
+	const n = 10
+	for _, a := range lab.apps {
+		t.Run(a.name, func(t *testing.T) {
+			status := usableMembers(t, a)
+			var want, got []string
+			for range n {
+				// byrequests: every candidate gains its factor (loadfactor 1
+				// is 100), the highest wins, first in file order on ties, and
+				// the winner loses the sum of the factors.
+				best := 0
+				for i := range status {
+					status[i] += 100
+					if status[i] > status[best] {
+						best = i
+					}
+				}
+				status[best] -= 100 * int64(len(status))
+				want = append(want, a.nodes[best].route)
+				got = append(got, mustGet(t, newClient(a, byCookie)).Node)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("new sessions went to\n  %v\nbyrequests from the members' lbstatus chooses\n  %v", got, want)
+			}
+			t.Logf("%d new sessions: %v", n, got)
+		})
+	}
+}
+
+// usableMembers waits until every member of a is usable and returns their
+// lbstatus, in configuration order.
+func usableMembers(t *testing.T, a *app) []int64 {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var status []int64
+		var err error
+		for _, n := range a.nodes {
+			var m memberState
+			if m, err = member(a.balancer, n.route); err == nil && !m.Usable {
+				err = fmt.Errorf("%s is not usable: %v", n.route, m.Status)
+			}
+			if err != nil {
+				break
+			}
+			status = append(status, m.LBStatus)
+		}
+		if err == nil {
+			return status
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
