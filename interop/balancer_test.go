@@ -57,14 +57,18 @@ func buildBalancer(dir string) (string, error) {
 
 // balancerConfig is the balancer's YAML: one balancer per app, members
 // retried one second after an error so that a node that comes back takes
-// new sessions soon.
-func balancerConfig(listen, manager string, apps []*app) string {
+// new sessions soon. As with httpd's ProxyPass, the route's path is
+// replaced by the member URL's, so each member URL ends in the context
+// path: /tc/counter reaches the node as /tc/counter, and the cookie path
+// the node sets needs no rewriting.
+func balancerConfig(dir, listen, manager string, apps []*app) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "listen: %q\nmanager:\n  listen: %q\nbalancers:\n", listen, manager)
+	fmt.Fprintf(&b, "listen: %q\nmanager:\n  listen: %q\n", listen, manager)
+	fmt.Fprintf(&b, "accesslog: {path: %q, format: json}\nbalancers:\n", filepath.Join(dir, "access.log"))
 	for _, a := range apps {
 		fmt.Fprintf(&b, "  - name: %s\n    lbmethod: byrequests\n    stickysession: JSESSIONID|jsessionid\n    members:\n", a.balancer)
 		for _, n := range a.nodes {
-			fmt.Fprintf(&b, "      - {url: %q, route: %s, retry: 1s}\n", n.url(), n.route)
+			fmt.Fprintf(&b, "      - {url: %q, route: %s, retry: 1s}\n", n.url()+a.path, n.route)
 		}
 	}
 	b.WriteString("routes:\n")
@@ -77,7 +81,7 @@ func balancerConfig(listen, manager string, apps []*app) string {
 // startBalancer writes the configuration and runs the binary.
 func startBalancer(dir, bin, listen, manager string, apps []*app) (*proc, error) {
 	cfg := filepath.Join(dir, "balancer.yaml")
-	if err := os.WriteFile(cfg, []byte(balancerConfig(listen, manager, apps)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(balancerConfig(dir, listen, manager, apps)), 0o644); err != nil {
 		return nil, err
 	}
 	p := &proc{name: "balancer", argv: []string{bin, "-config", cfg}, dir: dir,

@@ -28,6 +28,10 @@ func (n *javaNode) url() string { return fmt.Sprintf("http://127.0.0.1:%d", n.po
 // from the store at the start of every request and saves it at the end,
 // before the response leaves (the body is small and not flushed), so a
 // node killed at any moment has lost nothing a client was answered with.
+// defaultAutoCommit="false": DataSourceStore saves a session as a DELETE
+// then an INSERT and commits when it closes the connection; with
+// autocommit each is its own transaction, and a node killed between the
+// two loses the session (this suite saw it happen).
 // keepAliveTimeout is 2s instead of the 20s default to keep the
 // keep-alive case fast.
 var tomcatServerXML = template.Must(template.New("server.xml").Parse(`<?xml version="1.0" encoding="UTF-8"?>
@@ -42,7 +46,7 @@ var tomcatServerXML = template.Must(template.New("server.xml").Parse(`<?xml vers
           <JarScanner scanClassPath="false" scanManifest="false"/>
           <Resource name="jdbc/sessions" auth="Container" type="javax.sql.DataSource"
                     driverClassName="org.mariadb.jdbc.Driver" url="{{$.JDBC}}"
-                    username="app" password="app" maxTotal="8"/>
+                    username="app" password="app" maxTotal="8" defaultAutoCommit="false"/>
           <Manager className="org.apache.catalina.session.PersistentManager"
                    maxIdleBackup="0" saveOnRestart="false">
             <Store className="org.apache.catalina.session.DataSourceStore"
