@@ -43,7 +43,12 @@ func (b *Balancer) afterResponse(ctx *fasthttp.RequestCtx, m *Member, rq *reques
 		}
 	}
 	if len(rq.sid) > 0 {
-		if r, found := b.st.seen.Get(rq.sid, now); !found || r != m.Route {
+		if b.endsSession(ctx) {
+			// The app ended the session (a logout that deletes its
+			// cookie): the member no longer holds it, so a draining
+			// member can become safe to stop before the window ends.
+			b.st.seen.Delete(rq.sid)
+		} else if r, found := b.st.seen.Get(rq.sid, now); !found || r != m.Route {
 			b.st.seen.Put(string(rq.sid), m.Route, now)
 		}
 	} else if b.mode == "route" {
@@ -57,6 +62,17 @@ func (b *Balancer) afterResponse(ctx *fasthttp.RequestCtx, m *Member, rq *reques
 			}
 		}
 	}
+}
+
+// endsSession reports whether the member's response deletes the session
+// cookie.
+func (b *Balancer) endsSession(ctx *fasthttp.RequestCtx) bool {
+	v := ctx.Response.Header.PeekCookie(b.spec.Cookie())
+	if len(v) == 0 {
+		return false
+	}
+	_, deleted, ok := b.spec.FromSetCookie(v)
+	return ok && deleted
 }
 
 // reissued reports whether the member's response sets the session cookie
