@@ -45,14 +45,29 @@ func (a *app) other(route string) *javaNode {
 	panic("no node besides " + route)
 }
 
-// buildBalancer builds cmd/balancer into dir.
+// buildBalancer builds cmd/balancer into dir with the race detector: the
+// binary then reports any data race it meets under real servers, and after
+// ./test.sh's race-enabled suite its packages are already compiled that way.
 func buildBalancer(dir string) (string, error) {
 	bin := filepath.Join(dir, "balancer")
-	out, err := exec.Command("go", "build", "-o", bin, "../cmd/balancer").CombinedOutput()
+	out, err := exec.Command("go", "build", "-race", "-o", bin, "../cmd/balancer").CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("go build ../cmd/balancer: %v\n%s", err, out)
+		return "", fmt.Errorf("go build -race ../cmd/balancer: %v\n%s", err, out)
 	}
 	return bin, nil
+}
+
+// raceReport returns what the race detector wrote to the balancer's log.
+func raceReport(p *proc) string {
+	b, err := os.ReadFile(p.logPath())
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	if i := strings.Index(s, "WARNING: DATA RACE"); i >= 0 {
+		return s[i:min(len(s), i+4000)]
+	}
+	return ""
 }
 
 // balancerConfig is the balancer's YAML: one balancer per app, members

@@ -21,8 +21,8 @@ func TestNewSessionsSpread(t *testing.T) {
 			status := usableMembers(t, a)
 			var want, got []string
 			for per := map[string]int{}; per[a.nodes[0].route] < 3 || per[a.nodes[1].route] < 3; {
-				if len(want) == 100 {
-					t.Fatalf("byrequests from lbstatus %v does not reach both nodes in 100 choices", usableMembers(t, a))
+				if len(want) == 300 {
+					t.Fatalf("byrequests from lbstatus %v does not reach both nodes in 300 choices", usableMembers(t, a))
 				}
 				// byrequests: every candidate gains its factor (loadfactor 1
 				// is 100), the highest wins, first in file order on ties, and
