@@ -10,7 +10,8 @@
 //
 //	go test -tags interop -count=1 ./interop/
 //
-// and installs what they need (a JDK, libtomcat10-java and tomcat10-common,
-// jetty9, mariadb-server, libmariadb-java). A missing piece fails the run;
+// and installs what they need (default-jdk-headless, tomcat10-common and
+// libtomcat10-java, jetty9, mariadb-server-core, mariadb-client-core,
+// libmariadb-java). A missing piece fails the run;
 // BALANCER_SKIP_INTEROP=1 skips it, loudly.
 package interop

@@ -24,14 +24,14 @@ const (
 var prerequisites = []struct{ path, pkg string }{
 	{"java", "default-jdk-headless"},
 	{"javac", "default-jdk-headless"},
-	{"mariadbd", "mariadb-server"},
-	{"mariadb-install-db", "mariadb-server"},
-	{"mariadb", "mariadb-client"},
+	{"mariadbd", "mariadb-server-core"},
+	{"mariadb-install-db", "mariadb-server-core"},
+	{"mariadb", "mariadb-client-core"},
 	{tomcatHome + "/bin/bootstrap.jar", "tomcat10-common"},
 	{tomcatHome + "/lib/catalina-ha.jar", "libtomcat10-java"},
 	{tomcatServlet, "libtomcat10-java"},
 	{jettyHome + "/start.jar", "jetty9"},
-	{jettyServlet, "libjetty9-java"},
+	{jettyServlet, "jetty9"},
 	{mariadbJDBCJar, "libmariadb-java"},
 }
 
