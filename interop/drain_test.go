@@ -5,6 +5,8 @@ package interop
 import (
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 // TestDrain: a node drained through the manager API keeps its sessions'
@@ -75,7 +77,7 @@ func TestDrain(t *testing.T) {
 			if err := last.logout(); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, 10*time.Second, drained+" says safe to stop", func() bool {
+			testutil.EventuallyWithin(t, 10*time.Second, drained+" says safe to stop", func() bool {
 				m, err := member(a.balancer, drained)
 				return err == nil && m.SafeToStop && m.Sessions == 0
 			})

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 // TestKillNodeUnderLoad: sessions on a node keep being used by their
@@ -105,7 +107,7 @@ func killUnderLoad(t *testing.T, apps []*app) {
 	}
 	stopLoad := sync.OnceFunc(func() { close(stop); wg.Wait() })
 	defer stopLoad()
-	waitFor(t, 30*time.Second, "every client has 3 answers before the kill", func() bool {
+	testutil.EventuallyWithin(t, 30*time.Second, "every client has 3 answers before the kill", func() bool {
 		for _, lc := range load {
 			if lc.ok.Load() < 3 {
 				return false
@@ -117,7 +119,7 @@ func killUnderLoad(t *testing.T, apps []*app) {
 	killedAt := time.Now()
 	dead.Kill()
 	t.Logf("killed %s with -9 under load from %d sessions", dead.name, len(load))
-	waitFor(t, 60*time.Second, "every session of the killed node answered 5 times by "+survivor, func() bool {
+	testutil.EventuallyWithin(t, 60*time.Second, "every session of the killed node answered 5 times by "+survivor, func() bool {
 		for _, lc := range load {
 			if lc.before == victim && lc.okAfter.Load() < 5 {
 				return false
@@ -156,7 +158,7 @@ func killUnderLoad(t *testing.T, apps []*app) {
 		t.Fatal(err)
 	}
 	for _, a := range apps {
-		waitFor(t, 30*time.Second, a.name+": a new session lands on the restarted "+victim, func() bool {
+		testutil.EventuallyWithin(t, 30*time.Second, a.name+": a new session lands on the restarted "+victim, func() bool {
 			r, err := newClient(a, byCookie).get()
 			return err == nil && r.Node == victim
 		})
@@ -228,17 +230,4 @@ func (lc *loadClient) failoverTime(killedAt time.Time, survivor string) time.Dur
 		last = r.at
 	}
 	return 0
-}
-
-// waitFor polls cond every 20ms until it holds, failing the test with what
-// after timeout.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not reached in %s: %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 // TestPostAfterMemberIdleTimeout: the balancer keeps idle connections to
@@ -44,7 +46,7 @@ func TestPostAfterMemberIdleTimeout(t *testing.T) {
 					t.Fatalf("the balancer holds no connection to %s after a request", n.name)
 				}
 			}
-			waitFor(t, 30*time.Second, "the nodes closed every idle connection from the balancer", func() bool {
+			testutil.EventuallyWithin(t, 30*time.Second, "the nodes closed every idle connection from the balancer", func() bool {
 				for _, n := range tc.apps[0].nodes {
 					if open, err := connectionsTo(n.port); err != nil || open > 0 {
 						return false

@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 	fmt.Fprintf(os.Stderr, "interop: MariaDB, 2 Tomcat, 2 Jetty and the balancer ready in %s (%s)\n",
 		time.Since(start).Round(100*time.Millisecond), lab.dir)
 	code := m.Run()
+	lab.balancer.Stop()
 	if r := raceReport(lab.balancer); r != "" {
 		fmt.Fprintf(os.Stderr, "interop: the balancer met a data race:\n%s\n", r)
 		code = 1

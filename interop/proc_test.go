@@ -53,8 +53,9 @@ func (p *proc) Start() error {
 	cmd.Env = append(os.Environ(), p.env...)
 	cmd.Stdout, cmd.Stderr = log, log
 	// Its own process group: a ^C to the test does not reach it before
-	// the suite's own cleanup does.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// the suite's own cleanup does. Pdeathsig: a test binary that dies
+	// without cleaning up (a -timeout panic) takes it along.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%s: %v", p.name, err)
 	}
@@ -90,19 +91,22 @@ func (p *proc) Kill() {
 	p.cmd = nil
 }
 
-// Running reports whether the process was started and has not exited.
-func (p *proc) Running() bool {
+// Stop sends SIGTERM and waits up to 10s for a graceful exit (logs
+// flushed), then kills.
+func (p *proc) Stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cmd == nil {
-		return false
+		return
 	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.exited:
-		return false
-	default:
-		return true
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.exited
 	}
+	p.cmd = nil
 }
 
 // tail returns the last n lines of the process's log.

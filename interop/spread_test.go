@@ -3,10 +3,11 @@
 package interop
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 // TestNewSessionsSpread: sessions without a route are spread by the
@@ -51,26 +52,17 @@ func TestNewSessionsSpread(t *testing.T) {
 // lbstatus, in configuration order.
 func usableMembers(t *testing.T, a *app) []int64 {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var status []int64
-		var err error
+	var status []int64
+	testutil.EventuallyWithin(t, 30*time.Second, "every member of "+a.balancer+" usable", func() bool {
+		status = status[:0]
 		for _, n := range a.nodes {
-			var m memberState
-			if m, err = member(a.balancer, n.route); err == nil && !m.Usable {
-				err = fmt.Errorf("%s is not usable: %v", n.route, m.Status)
-			}
-			if err != nil {
-				break
+			m, err := member(a.balancer, n.route)
+			if err != nil || !m.Usable {
+				return false
 			}
 			status = append(status, m.LBStatus)
 		}
-		if err == nil {
-			return status
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return true
+	})
+	return status
 }
