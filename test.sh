@@ -89,4 +89,21 @@ if [ "$fuzz_failed" != 0 ]; then
   exit 1
 fi
 
+# Real Tomcat 10 and Jetty 9.4 nodes with their sessions in MariaDB, behind
+# the balancer binary (interop/, build tag interop; README "Tomcat", "Jetty").
+# Installs a JDK, Tomcat, Jetty and MariaDB from Debian's packages when missing.
+echo "== interop (Tomcat, Jetty, MariaDB)"
+if [ "${BALANCER_SKIP_INTEROP:-}" = 1 ]; then
+  echo "!!! interop SKIPPED (BALANCER_SKIP_INTEROP=1): Tomcat and Jetty were NOT tested"
+else
+  for f in javac:default-jdk-headless mariadbd:mariadb-server-core mariadb:mariadb-client-core \
+      /usr/share/tomcat10/bin/bootstrap.jar:tomcat10-common /usr/share/java/tomcat10-catalina-ha.jar:libtomcat10-java \
+      /usr/share/jetty9/start.jar:jetty9 /usr/share/java/mariadb-java-client.jar:libmariadb-java; do
+    [ -e "${f%%:*}" ] || need "${f%%:*}" "${f#*:}"
+  done
+  go vet -tags interop ./interop/
+  go tool staticcheck -tags interop ./interop/
+  go test -race -tags interop -count=1 -timeout 10m ./interop/
+fi
+
 echo "== all tests passed"

@@ -198,3 +198,35 @@ func TestDotSegmentsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestEndedSessionIsForgotten: a member that deletes the session cookie
+// (a logout) no longer holds the session, whichever way the session id
+// came, so the manager can say a draining member is safe to stop.
+func TestEndedSessionIsForgotten(t *testing.T) {
+	for _, tc := range []struct {
+		name, path string
+		headers    []string
+	}{
+		{"cookie", "/", []string{"Cookie: JSESSIONID=a.node1"}},
+		{"path parameter", "/;jsessionid=a.node1", nil},
+		{"query", "/?jsessionid=a.node1", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ms := threeMembers(t)
+			p, base := startProxy(t, threeYAML, ms...)
+			held := func() int { return p.Snapshot().View()[0].Members[0].Sessions }
+			get(t, base+tc.path, tc.headers...)
+			get(t, base+"/", "Cookie: JSESSIONID=b.node1")
+			if n := held(); n != 2 {
+				t.Fatalf("node1 holds %d sessions, want 2", n)
+			}
+			end := strings.Replace(tc.path, "/", "/end-session", 1)
+			if _, route, _ := get(t, base+end, tc.headers...); route != "node1" {
+				t.Fatalf("the logout went to %q", route)
+			}
+			if n := held(); n != 1 {
+				t.Fatalf("after a logout node1 holds %d sessions, want 1", n)
+			}
+		})
+	}
+}

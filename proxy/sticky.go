@@ -56,6 +56,11 @@ func (b *Balancer) afterResponse(ctx *fasthttp.RequestCtx, m *Member, rq *reques
 	// when the client comes back with it, so made-up ids move nothing.
 	var held []byte
 	switch {
+	case hasSet && issued == nil && len(rq.sid) > 0:
+		// The app ended the session (a logout that deletes its cookie):
+		// the member no longer holds it, so a draining member can become
+		// safe to stop before the window ends.
+		b.st.seen.Delete(rq.sid)
 	case issued != nil:
 		if id := b.sessionOf(issued); len(rq.sid) == 0 || string(id) == string(rq.sid) {
 			held = id

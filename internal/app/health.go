@@ -27,7 +27,11 @@ func (h healthReporter) RecordCheck(key string, last health.Result) {
 }
 
 // startHealth runs the active checks of every balancer with a healthcheck.
+// It holds the lock edits and reloads hold: the manager and the public
+// listeners already serve, and an edit may come at once.
 func (a *App) startHealth() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.health = health.New(healthReporter{a.proxy}, health.WithLogger(a.log))
 	a.syncHealth(a.running)
 	a.health.Start(context.Background())

@@ -62,7 +62,8 @@ func StartMember(t testing.TB, route string) *Member {
 }
 
 // ServeHTTP answers with the route; /set-session issues a session cookie
-// `JSESSIONID=<id>.<route>`; /big?n=N streams N bytes.
+// `JSESSIONID=<id>.<route>`; /end-session deletes it (a logout);
+// /big?n=N streams N bytes.
 func (m *Member) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	m.count.Add(1)
@@ -98,6 +99,8 @@ func (m *Member) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case strings.HasPrefix(r.URL.Path, "/set-session"):
 		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: r.URL.Query().Get("id") + "." + m.Route, Path: "/"})
+	case strings.HasPrefix(r.URL.Path, "/end-session"):
+		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Path: "/", MaxAge: -1})
 	}
 	if s := m.Status.Load(); s != 0 {
 		w.WriteHeader(int(s))
