@@ -31,7 +31,11 @@ func errorStatus(x *exchangeError) (int, string) {
 func (p *Proxy) refuse(ctx *fasthttp.RequestCtx, rq *request, status int, reason string) {
 	rq.rec.Status, rq.rec.Reason = status, reason
 	resp := &ctx.Response
+	closeConn := resp.ConnectionClose() // Reset forgets it; a refusal must not
 	resp.Reset()
+	if closeConn {
+		resp.SetConnectionClose()
+	}
 	resp.SetStatusCode(status)
 	resp.Header.SetContentType("text/plain; charset=utf-8")
 	resp.Header.Set("Cache-Control", "no-store")

@@ -215,6 +215,10 @@ type exchangeOpts struct {
 	body *outBody
 }
 
+// streams reports whether the body is streamed from the client, so an
+// attempt that fails after sending part of it cannot be made again.
+func (x *exchangeOpts) streams() bool { return x.body != nil && !x.body.whole }
+
 // streamed reports whether an attempt has consumed part of the body that
 // cannot be sent again.
 func (x *exchangeOpts) streamed() bool {
@@ -241,9 +245,10 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 			return false, &exchangeError{errDial, err}
 		}
 		reused := !cc.LastUseTime().IsZero()
-		if reused && !x.idempotent && try < maxStaleConns && closedByPeer(cc.Conn()) {
-			// A request that must not be sent twice never goes out on a
-			// pooled connection the member has already closed: were it
+		if reused && (!x.idempotent || x.streams()) && try < maxStaleConns && closedByPeer(cc.Conn()) {
+			// A request that cannot be sent twice (not idempotent, or
+			// its body streams and cannot be replayed) never goes out on
+			// a pooled connection the member has already closed: were it
 			// dropped after writing, it could not be retried. Every
 			// pooled connection may have been closed (a member's
 			// keep-alive timeout ends them together), so look at each.
