@@ -65,7 +65,7 @@ args=()
 for p in $PEERS; do
   case $p in
     haproxy) command -v haproxy >/dev/null || { echo "== haproxy not installable, skipped"; continue; }
-      versions+=("$(haproxy -v | head -1)") ;;
+      versions+=("$(haproxy -v | sed -n 1p)") ;;
     nginx) command -v nginx >/dev/null || { echo "== nginx not installable, skipped"; continue; }
       versions+=("$(nginx -v 2>&1)") ;;
     balancer) versions+=("balancer $(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo unknown)") ;;
