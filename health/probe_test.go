@@ -186,7 +186,7 @@ func TestProbeCancelled(t *testing.T) {
 	go func() {
 		done <- New(&recorder{}).Probe(ctx, Target{Key: "k", URL: url, Spec: Spec{Timeout: time.Minute}})
 	}()
-	<-arrived // the check's request is in flight
+	testutil.Receive(t, arrived, "the check's request at the server") // in flight
 	cancel()
 	select {
 	case res := <-done:

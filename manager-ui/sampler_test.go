@@ -88,11 +88,7 @@ func TestSamplerRun(t *testing.T) {
 	})
 
 	cancel()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after its context was cancelled")
-	}
+	testutil.Receive(t, done, "Run's return after its context was cancelled")
 }
 
 func (s *Sampler) samples() int {

@@ -296,7 +296,7 @@ routes:
 		resp.Body.Close()
 		res <- result{body: string(b)}
 	}()
-	<-arrived // the request is in flight, held by the member
+	testutil.Receive(t, arrived, "the request at the member") // in flight, held there
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	testutil.Eventually(t, "new connections refused after SIGTERM", func() bool {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
@@ -311,7 +311,7 @@ routes:
 	default:
 	}
 	release()
-	r := <-res
+	r := testutil.Receive(t, res, "the in-flight request's answer")
 	if r.err != nil || r.body != "route=node1\n" {
 		t.Fatalf("in-flight request: %q %v", r.body, r.err)
 	}

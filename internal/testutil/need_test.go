@@ -52,3 +52,18 @@ func TestEventually(t *testing.T) {
 		t.Fatalf("failure message %q", f.msg)
 	}
 }
+
+// TestReceive: a value sent is returned; none fails the test within the
+// limit given, naming what was awaited.
+func TestReceive(t *testing.T) {
+	ch := make(chan int, 1)
+	ch <- 7
+	if v := Receive(t, ch, "seven"); v != 7 {
+		t.Fatalf("received %d, want 7", v)
+	}
+	f := &fatalRecorder{TB: t}
+	Receive(f, ch, "nothing sent", Within(20*time.Millisecond))
+	if !strings.Contains(f.msg, "nothing sent") {
+		t.Fatalf("failure message %q", f.msg)
+	}
+}

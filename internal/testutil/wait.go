@@ -49,3 +49,24 @@ func poll(limit time.Duration, cond func() bool) bool {
 	}
 	return true
 }
+
+// Receive waits up to 5s (or the limit of Within) for a value on ch and
+// returns it; it fails the test with what when none comes, so that a test
+// waiting on an event fails instead of hanging until go test's timeout.
+func Receive[T any](t testing.TB, ch <-chan T, what string, opts ...Option) T {
+	t.Helper()
+	o := waitOptions{limit: 5 * time.Second}
+	for _, f := range opts {
+		f(&o)
+	}
+	timer := time.NewTimer(o.limit)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("not received in %v: %s", o.limit, what)
+		var zero T
+		return zero
+	}
+}
