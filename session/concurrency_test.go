@@ -97,8 +97,8 @@ func TestMergeOnConflict(t *testing.T) {
 			wg.Add(2)
 			go func() { defer wg.Done(); do(t, hold(a, aLoaded, aFinish), "/?onlyA=1&shared=A&gone=A", start) }()
 			go func() { defer wg.Done(); do(t, hold(b, bLoaded, bFinish), "/?onlyB=1&shared=B&gone=-", start) }()
-			<-aLoaded
-			<-bLoaded // both changed the same stored version
+			testutil.Receive(t, aLoaded, "node1's request loaded the session")
+			testutil.Receive(t, bLoaded, "node2's request loaded the session") // both changed the same stored version
 			close(aFinish)
 			waitVersion(t, st, id, 2) // a saved first
 			close(bFinish)

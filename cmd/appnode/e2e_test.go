@@ -282,7 +282,7 @@ func TestGracefulStop(t *testing.T) {
 	default:
 	}
 	rd.Signal(syscall.SIGCONT)
-	r := <-done
+	r := testutil.Receive(t, done, "the in-flight request's answer")
 	if r.err != nil || r.code != 200 || !strings.Contains(r.body, `"count":1`) {
 		t.Fatalf("the request in flight: %+v", r)
 	}

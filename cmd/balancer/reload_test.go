@@ -428,7 +428,7 @@ func TestReloadGraceTime(t *testing.T) {
 		t.Fatalf("reload failed: %+v", e.api(t, "/balancer-manager").Info.Reload)
 	}
 	go http.Get("http://" + e.addr + "/block")
-	<-arrived
+	testutil.Receive(t, arrived, "the request at the member")
 	e.p.cmd.Process.Signal(syscall.SIGTERM)
 	exited := make(chan error, 1)
 	go func() { exited <- e.p.cmd.Wait() }()
