@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project, as CI does:
 #   ./test.sh
-# It installs what the tests need (redis-server, chromium) with apt-get when
-# missing, then runs gofmt, go vet, staticcheck, the race-enabled test suite
+# It installs what the tests need (redis-server, redis-sentinel, redis-cli,
+# chromium, systemd-analyze) with apt-get when missing: go test never
+# installs anything, and a test whose program is missing fails naming its
+# package (testutil.Need). Then it runs gofmt, go vet, staticcheck, the race-enabled test suite
 # and a short fuzzing pass over every parser.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,6 +28,7 @@ need redis-server redis-server
 need redis-sentinel redis-sentinel
 need redis-cli redis-tools
 need chromium chromium
+need systemd-analyze systemd
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"syscall"
@@ -54,30 +55,41 @@ func newStore(t testing.TB, addr string) (*Store, *recorder) {
 	r := &recorder{sessions: map[string]string{}}
 	s.Start(r)
 	t.Cleanup(func() { s.Close() })
-	testutil.Eventually(t, "condition", s.Up)
+	testutil.Eventually(t, "the store connected", s.Up)
 	return s, r
+}
+
+// waitSubscribers waits until n replicas listen on the events channel, as
+// Redis counts them: a message published from then on reaches them all.
+func waitSubscribers(t testing.TB, s *Store, n int64) {
+	t.Helper()
+	testutil.Eventually(t, fmt.Sprintf("%d replicas subscribed to the events channel", n), func() bool {
+		ch := s.key("events")
+		m, err := s.rdb.PubSubNumSub(context.Background(), ch).Result()
+		return err == nil && m[ch] == n
+	})
 }
 
 func TestEditsAndSessionsReachOtherReplicas(t *testing.T) {
 	rd := testutil.StartRedis(t)
 	a, _ := newStore(t, rd.Addr)
 	_, rb := newStore(t, rd.Addr)
-	time.Sleep(100 * time.Millisecond) // subscriptions confirmed
+	waitSubscribers(t, a, 2)
 	drain := config.Edit{Balancer: "b", Member: "http://m2", Key: "status", Value: []any{"drain"}}
 	if err := a.SaveEdits([]config.Edit{drain}); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	testutil.Eventually(t, "condition", func() bool { return len(rb.edits()) == 1 })
+	testutil.Eventually(t, "the drain edit on the other replica", func() bool { return len(rb.edits()) == 1 })
 	t.Logf("edit reached the other replica in %v", time.Since(start))
 	a.PutSession("b", "moved", "sid1", "node2", time.Now().Add(time.Minute))
-	testutil.Eventually(t, "condition", func() bool { return rb.get("b/moved/sid1") == "node2" })
+	testutil.Eventually(t, "the moved session on the other replica", func() bool { return rb.get("b/moved/sid1") == "node2" })
 	// A later edit of the same target replaces the earlier one.
 	a.SaveEdits([]config.Edit{{Balancer: "b", Member: "http://m2", Key: "status", Value: []any{}}})
-	testutil.Eventually(t, "condition", func() bool { e := rb.edits(); return len(e) == 1 && fmt.Sprint(e[0].Value) == "[]" })
+	testutil.Eventually(t, "the later edit replaced the earlier one", func() bool { e := rb.edits(); return len(e) == 1 && fmt.Sprint(e[0].Value) == "[]" })
 	// A replica that starts later reads both.
 	_, rc := newStore(t, rd.Addr)
-	testutil.Eventually(t, "condition", func() bool { return rc.get("b/moved/sid1") == "node2" && len(rc.edits()) == 1 })
+	testutil.Eventually(t, "a late replica read the session and the edit", func() bool { return rc.get("b/moved/sid1") == "node2" && len(rc.edits()) == 1 })
 }
 
 func TestEditsWhileRedisIsDownArriveLater(t *testing.T) {
@@ -85,7 +97,7 @@ func TestEditsWhileRedisIsDownArriveLater(t *testing.T) {
 	a, _ := newStore(t, rd.Addr)
 	_, rb := newStore(t, rd.Addr)
 	rd.Stop()
-	testutil.Eventually(t, "condition", func() bool { return !a.Up() })
+	testutil.Eventually(t, "the store seen down", func() bool { return !a.Up() })
 	err := a.SaveEdits([]config.Edit{{Balancer: "b", Member: "http://m1", Key: "loadfactor", Value: 5}})
 	if !IsPending(err) {
 		t.Fatalf("edit while Redis is down: %v", err)
@@ -94,7 +106,7 @@ func TestEditsWhileRedisIsDownArriveLater(t *testing.T) {
 		t.Fatal("lookup answered with Redis down")
 	}
 	rd.Start()
-	testutil.Eventually(t, "condition", func() bool { e := rb.edits(); return len(e) == 1 && e[0].Key == "loadfactor" })
+	testutil.Eventually(t, "the edit made while Redis was down on the other replica", func() bool { e := rb.edits(); return len(e) == 1 && e[0].Key == "loadfactor" })
 }
 
 // BenchmarkLookupRedis is a learned-table miss answered by Redis (the cold
@@ -108,7 +120,10 @@ func BenchmarkLookupRedis(b *testing.B) {
 	s, _ := newStore(b, rd.Addr)
 	s.lookupBudget = newBudget(0)
 	s.PutSession("b", "learned", "sid", "node1", time.Now().Add(time.Hour))
-	time.Sleep(50 * time.Millisecond)
+	testutil.Eventually(b, "the session written to Redis", func() bool {
+		n, err := s.rdb.Exists(context.Background(), s.key("s", "learned", "b", "sid")).Result()
+		return err == nil && n == 1
+	})
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -122,7 +137,7 @@ func BenchmarkLookupRedisDown(b *testing.B) {
 	rd := testutil.StartRedis(b)
 	s, _ := newStore(b, rd.Addr)
 	rd.Stop()
-	testutil.Eventually(b, "condition", func() bool { return !s.Up() })
+	testutil.Eventually(b, "the store seen down", func() bool { return !s.Up() })
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

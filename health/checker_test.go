@@ -74,23 +74,23 @@ func TestLoopFailsAndRecovers(t *testing.T) {
 	c.Start(context.Background())
 	defer c.Stop()
 
-	waitFor(t, "first checks", func() bool { return checks(c, key) >= 2 })
+	testutil.Eventually(t, "first checks", func() bool { return checks(c, key) >= 2 })
 	if got := rep.of(key); len(got) != 0 {
 		t.Fatalf("a passing member was reported: %v", got)
 	}
 	m.Status.Store(503)
-	waitFor(t, "failure", func() bool { return len(rep.of(key)) == 1 })
+	testutil.Eventually(t, "failure", func() bool { return len(rep.of(key)) == 1 })
 	st, _ := c.Status(key)
 	if st.Healthy || st.Last.Status != 503 || st.Changed.IsZero() {
 		t.Fatalf("status after failing: %+v", st)
 	}
 	n := checks(c, key)
-	waitFor(t, "more failed checks", func() bool { return checks(c, key) >= n+3 })
+	testutil.Eventually(t, "more failed checks", func() bool { return checks(c, key) >= n+3 })
 
 	m.Status.Store(200)
-	waitFor(t, "recovery", func() bool { return len(rep.of(key)) == 2 })
+	testutil.Eventually(t, "recovery", func() bool { return len(rep.of(key)) == 2 })
 	n = checks(c, key)
-	waitFor(t, "more passing checks", func() bool { return checks(c, key) >= n+3 })
+	testutil.Eventually(t, "more passing checks", func() bool { return checks(c, key) >= n+3 })
 	if got := rep.of(key); !slices.Equal(got, []bool{false, true}) {
 		t.Fatalf("transitions %v, want [false true]", got)
 	}
@@ -117,7 +117,7 @@ func TestHungMemberDoesNotDelayOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Start(context.Background())
-	waitFor(t, "good member checks", func() bool { return checks(c, "b/good") >= 10 })
+	testutil.Eventually(t, "good member checks", func() bool { return checks(c, "b/good") >= 10 })
 	if n := checks(c, "b/hung"); n != 0 {
 		t.Fatalf("hung member has %d results", n)
 	}
@@ -230,7 +230,7 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	}
 	c.Start(context.Background())
 	c.Start(context.Background()) // no second set of loops
-	waitFor(t, "checks", func() bool { return checks(c, "b/"+members[3]) >= 3 })
+	testutil.Eventually(t, "checks", func() bool { return checks(c, "b/"+members[3]) >= 3 })
 	if n := healthGoroutines(); n != len(members) {
 		t.Fatalf("%d loops running, want %d", n, len(members))
 	}
@@ -238,19 +238,25 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	if err := c.Update(targets(members[:2], "TCP")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "removed loops to end", func() bool { return healthGoroutines() == 2 })
+	testutil.Eventually(t, "removed loops to end", func() bool { return healthGoroutines() == 2 })
 
 	c.Stop()
 	c.Stop()
 	// Stop returns after each loop's deferred Done; the goroutine itself
 	// may need a moment more to return.
-	deadline := time.Now().Add(3 * time.Second)
-	for n, stacks := healthStacks(); n != 0; n, stacks = healthStacks() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d Checker goroutines left after Stop:\n%s", n, stacks)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	var stacks string
+	func() {
+		defer func() {
+			if t.Failed() {
+				t.Logf("Checker goroutines left after Stop:\n%s", stacks)
+			}
+		}()
+		testutil.Eventually(t, "no Checker goroutine left after Stop", func() bool {
+			var n int
+			n, stacks = healthStacks()
+			return n == 0
+		})
+	}()
 	if err := c.Update(targets(members, "GET")); err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +264,7 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 		t.Fatalf("Update after Stop started %d goroutines", n)
 	}
 	// The whole process, member connections included, settles back.
-	waitFor(t, "goroutines to settle", func() bool { return runtime.NumGoroutine() <= before+2 })
+	testutil.Eventually(t, "goroutines to settle", func() bool { return runtime.NumGoroutine() <= before+2 })
 }
 
 // TestStartContext: cancelling Start's context ends the loops too.
@@ -271,7 +277,7 @@ func TestStartContext(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.Start(ctx)
-	waitFor(t, "a check", func() bool { return checks(c, "k") >= 1 })
+	testutil.Eventually(t, "a check", func() bool { return checks(c, "k") >= 1 })
 	cancel()
 	done := make(chan struct{})
 	go func() { c.Stop(); close(done) }()
@@ -315,7 +321,7 @@ func TestLoopSurvivesPanic(t *testing.T) {
 	}
 	c.Start(context.Background())
 	defer c.Stop()
-	waitFor(t, "checks after the panics", func() bool { return calls.Load() >= 5 })
+	testutil.Eventually(t, "checks after the panics", func() bool { return calls.Load() >= 5 })
 	// The failed check whose report panicked was still counted: the member
 	// is failed and is not reported failed a second time.
 	st, _ := c.Status("k")

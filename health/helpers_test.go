@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // event is one SetHealthy call.
@@ -62,18 +61,6 @@ func (r *recorder) recorded(key string) int {
 
 // quiet is a logger for tests that provoke logged panics.
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// waitFor polls cond until it holds, failing the test after 3 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
 
 // checks returns how many results target key has counted.
 func checks(c *Checker, key string) int64 {

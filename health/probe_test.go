@@ -179,13 +179,14 @@ func TestProbeResponses(t *testing.T) {
 
 func TestProbeCancelled(t *testing.T) {
 	t.Parallel()
-	url := rawServer(t, hang)
+	arrived := make(chan struct{}, 1)
+	url := rawServer(t, func(c net.Conn) { arrived <- struct{}{}; hang(c) })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan Result)
 	go func() {
 		done <- New(&recorder{}).Probe(ctx, Target{Key: "k", URL: url, Spec: Spec{Timeout: time.Minute}})
 	}()
-	time.Sleep(20 * time.Millisecond)
+	testutil.Receive(t, arrived, "the check's request at the server") // in flight
 	cancel()
 	select {
 	case res := <-done:

@@ -77,10 +77,10 @@ func TestDrain(t *testing.T) {
 			if err := last.logout(); err != nil {
 				t.Fatal(err)
 			}
-			testutil.EventuallyWithin(t, 10*time.Second, drained+" says safe to stop", func() bool {
+			testutil.Eventually(t, drained+" says safe to stop", func() bool {
 				m, err := member(a.balancer, drained)
 				return err == nil && m.SafeToStop && m.Sessions == 0
-			})
+			}, testutil.Within(10*time.Second))
 			t.Logf("%s safe to stop after its last %d sessions were logged out", drained, len(ending)+1)
 		})
 	}

@@ -107,26 +107,26 @@ func killUnderLoad(t *testing.T, apps []*app) {
 	}
 	stopLoad := sync.OnceFunc(func() { close(stop); wg.Wait() })
 	defer stopLoad()
-	testutil.EventuallyWithin(t, 30*time.Second, "every client has 3 answers before the kill", func() bool {
+	testutil.Eventually(t, "every client has 3 answers before the kill", func() bool {
 		for _, lc := range load {
 			if lc.ok.Load() < 3 {
 				return false
 			}
 		}
 		return true
-	})
+	}, testutil.Within(30*time.Second))
 	killed.Store(true)
 	killedAt := time.Now()
 	dead.Kill()
 	t.Logf("killed %s with -9 under load from %d sessions", dead.name, len(load))
-	testutil.EventuallyWithin(t, 60*time.Second, "every session of the killed node answered 5 times by "+survivor, func() bool {
+	testutil.Eventually(t, "every session of the killed node answered 5 times by "+survivor, func() bool {
 		for _, lc := range load {
 			if lc.before == victim && lc.okAfter.Load() < 5 {
 				return false
 			}
 		}
 		return true
-	})
+	}, testutil.Within(60*time.Second))
 	stopLoad()
 
 	var requests, errs int
@@ -158,10 +158,10 @@ func killUnderLoad(t *testing.T, apps []*app) {
 		t.Fatal(err)
 	}
 	for _, a := range apps {
-		testutil.EventuallyWithin(t, 30*time.Second, a.name+": a new session lands on the restarted "+victim, func() bool {
+		testutil.Eventually(t, a.name+": a new session lands on the restarted "+victim, func() bool {
 			r, err := newClient(a, byCookie).get()
 			return err == nil && r.Node == victim
-		})
+		}, testutil.Within(30*time.Second))
 	}
 	for _, lc := range load {
 		if lc.before != victim {

@@ -46,14 +46,14 @@ func TestPostAfterMemberIdleTimeout(t *testing.T) {
 					t.Fatalf("the balancer holds no connection to %s after a request", n.name)
 				}
 			}
-			testutil.EventuallyWithin(t, 30*time.Second, "the nodes closed every idle connection from the balancer", func() bool {
+			testutil.Eventually(t, "the nodes closed every idle connection from the balancer", func() bool {
 				for _, n := range tc.apps[0].nodes {
 					if open, err := connectionsTo(n.port); err != nil || open > 0 {
 						return false
 					}
 				}
 				return true
-			})
+			}, testutil.Within(30*time.Second))
 			body := bytes.Repeat([]byte("x"), 4096)
 			for _, c := range cs {
 				before := c.last

@@ -61,19 +61,22 @@ func (p *proc) Start() error {
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	deadline := time.Now().Add(startTimeout)
+	// The nodes start together from TestMain, where no test can fail:
+	// wait here for readiness or the process's exit, whichever comes
+	// first, and return an error.
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	timeout := time.After(startTimeout)
 	for !p.ready() {
 		select {
 		case <-exited:
 			return fmt.Errorf("%s exited while starting; end of %s:\n%s", p.name, p.logPath(), p.tail(30))
-		default:
-		}
-		if time.Now().After(deadline) {
+		case <-timeout:
 			cmd.Process.Kill()
 			<-exited
 			return fmt.Errorf("%s not ready after %s; end of %s:\n%s", p.name, startTimeout, p.logPath(), p.tail(30))
+		case <-tick.C:
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	p.cmd, p.exited = cmd, exited
 	return nil

@@ -53,7 +53,7 @@ func TestNewSessionsSpread(t *testing.T) {
 func usableMembers(t *testing.T, a *app) []int64 {
 	t.Helper()
 	var status []int64
-	testutil.EventuallyWithin(t, 30*time.Second, "every member of "+a.balancer+" usable", func() bool {
+	testutil.Eventually(t, "every member of "+a.balancer+" usable", func() bool {
 		status = status[:0]
 		for _, n := range a.nodes {
 			m, err := member(a.balancer, n.route)
@@ -63,6 +63,6 @@ func usableMembers(t *testing.T, a *app) []int64 {
 			status = append(status, m.LBStatus)
 		}
 		return true
-	})
+	}, testutil.Within(30*time.Second))
 	return status
 }

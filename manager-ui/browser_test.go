@@ -28,7 +28,7 @@ func TestBrowserDrain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Chromium")
 	}
-	chromium := testutil.EnsurePackage(t, "chromium", "chromium")
+	chromium := testutil.Need(t, "chromium", "chromium")
 	members := []*testutil.Member{
 		testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2"), testutil.StartMember(t, "node3"),
 	}

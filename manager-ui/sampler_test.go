@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 // reading is one member's counter at one sample.
@@ -64,24 +66,42 @@ func TestSamplerRates(t *testing.T) {
 	}
 }
 
-// Run samples the Backend at once and stops with its context.
+// Run samples the Backend at once, then every interval, so that a member
+// whose counter grows shows a rate; it returns when its context is done.
 func TestSamplerRun(t *testing.T) {
 	b := newTestBackend(t)
-	s := NewSampler(b, time.Hour, 10)
+	b.set(node1, func(m *Member) { m.Elected = 5 })
+	s := NewSampler(b, 5*time.Millisecond, 10)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()
-	for s.samples() == 0 {
-		time.Sleep(time.Millisecond)
+	t.Cleanup(func() { cancel(); <-done })
+
+	testutil.Eventually(t, "a first sample", func() bool { return s.samples() >= 1 })
+	if got := s.first()[memberKey{"shop", node1}]; got != 5 {
+		t.Fatalf("first sample holds node1's counter at %d, want 5", got)
 	}
+	b.set(node1, func(m *Member) { m.Elected = 500 })
+	testutil.Eventually(t, "node1's rate after its counter grew", func() bool {
+		avg, ok := recent(s.Rates("shop", node1), 10)
+		return ok && avg > 0
+	})
+
 	cancel()
-	<-done
+	testutil.Receive(t, done, "Run's return after its context was cancelled")
 }
 
 func (s *Sampler) samples() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.n
+}
+
+// first returns the counters of the oldest sample held.
+func (s *Sampler) first() map[memberKey]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ring[(s.next-s.n+len(s.ring))%len(s.ring)].elected
 }
 
 func TestSparkline(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 // TestCachePolicies: what each policy keeps after a request, whether two
@@ -51,8 +53,8 @@ func TestCachePolicies(t *testing.T) {
 				wg.Add(1)
 				go func() { defer wg.Done(); do(t, hold, "/", c.Value) }()
 			}
-			<-inside
-			<-inside
+			testutil.Receive(t, inside, "the first request inside the handler")
+			testutil.Receive(t, inside, "the second request inside the handler")
 			if tc.shared && m.Cached() != 1 {
 				t.Errorf("cached %d during the requests, want 1", m.Cached())
 			}

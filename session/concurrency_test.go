@@ -3,23 +3,21 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
-	"time"
+
+	"balancer/internal/testutil"
 )
 
 // waitVersion waits until session id is stored at version v.
 func waitVersion(t *testing.T, st Store, id string, v int64) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if d, err := st.Load(context.Background(), id); err == nil && d.Version == v {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("session not at version %d", v)
+	testutil.Eventually(t, fmt.Sprintf("session stored at version %d", v), func() bool {
+		d, err := st.Load(context.Background(), id)
+		return err == nil && d.Version == v
+	})
 }
 
 // TestConcurrentUpdatesOnTwoNodes is the guarantee of Update: two nodes on
@@ -99,8 +97,8 @@ func TestMergeOnConflict(t *testing.T) {
 			wg.Add(2)
 			go func() { defer wg.Done(); do(t, hold(a, aLoaded, aFinish), "/?onlyA=1&shared=A&gone=A", start) }()
 			go func() { defer wg.Done(); do(t, hold(b, bLoaded, bFinish), "/?onlyB=1&shared=B&gone=-", start) }()
-			<-aLoaded
-			<-bLoaded // both changed the same stored version
+			testutil.Receive(t, aLoaded, "node1's request loaded the session")
+			testutil.Receive(t, bLoaded, "node2's request loaded the session") // both changed the same stored version
 			close(aFinish)
 			waitVersion(t, st, id, 2) // a saved first
 			close(bFinish)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 // TestSavePolicies counts writes by the stored version, which every save
@@ -63,10 +65,7 @@ func TestSavePolicies(t *testing.T) {
 				if w.Body.String() != "1" { // 11 % 10
 					t.Fatalf("this node reads %q before the deferred save", w.Body)
 				}
-				deadline := time.Now().Add(5 * time.Second)
-				for m.Cached() != 0 && time.Now().Before(deadline) {
-					time.Sleep(10 * time.Millisecond)
-				}
+				testutil.Eventually(t, "the deferred save done", func() bool { return m.Cached() == 0 })
 				n, v = stored(t, st, id, "n")
 			}
 			if n != 11 || v != tc.afterDeferred {
@@ -125,10 +124,7 @@ func TestScavenger(t *testing.T) {
 			if n := tc.count(); n != 4 {
 				t.Fatalf("%d sessions stored, want 4", n)
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			for tc.count() != 1 && time.Now().Before(deadline) {
-				time.Sleep(10 * time.Millisecond)
-			}
+			testutil.Eventually(t, "the scavenger removed the expired sessions", func() bool { return tc.count() == 1 })
 			if n := tc.count(); n != 1 {
 				t.Fatalf("%d sessions left, want the live one only", n)
 			}

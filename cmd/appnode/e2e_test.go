@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -76,22 +77,48 @@ func startNode(t *testing.T, worker, store string, extra ...string) *node {
 	}
 	go func() { n.cmd.Wait(); close(n.exited) }()
 	t.Cleanup(func() { n.cmd.Process.Kill(); <-n.exited })
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get("http://" + addr + "/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return n
-			}
-		}
+	exited := false
+	testutil.Eventually(t, "appnode "+worker+" answers /health on "+addr, func() bool {
 		select {
 		case <-n.exited:
-			t.Fatalf("appnode %s exited: %s", worker, n.stderr)
-		case <-time.After(20 * time.Millisecond):
+			exited = true
+			return true
+		default:
 		}
+		resp, err := http.Get("http://" + addr + "/health")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}, testutil.Within(10*time.Second))
+	if exited {
+		t.Fatalf("appnode %s exited: %s", worker, n.stderr)
 	}
-	t.Fatalf("appnode %s does not answer on %s: %s", worker, addr, n.stderr)
-	return nil
+	return n
+}
+
+// unreadBytes is how many bytes wait unread in the receive queues of the
+// server sockets of addr's port, as /proc/net/tcp lists them.
+func unreadBytes(t *testing.T, addr string) int64 {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 5 || !strings.HasSuffix(f[1], fmt.Sprintf(":%04X", p)) || f[3] != "01" {
+			continue
+		}
+		_, rx, _ := strings.Cut(f[4], ":")
+		q, _ := strconv.ParseInt(rx, 16, 64)
+		n += q
+	}
+	return n
 }
 
 type counterState struct {
@@ -234,20 +261,28 @@ func TestGracefulStop(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		done <- result{code: resp.StatusCode, body: string(b)}
 	}()
-	time.Sleep(200 * time.Millisecond) // the request waits for Redis in its handler
+	// The request waits for Redis in its handler once its command sits
+	// unread in the stopped server's socket.
+	testutil.Eventually(t, "the request's command queued at the stopped Redis", func() bool { return unreadBytes(t, rd.Addr) > 0 })
 	n.cmd.Process.Signal(syscall.SIGTERM)
+	// The port closes once the node has begun to stop; the node must
+	// then still be running, its request unanswered.
+	testutil.Eventually(t, "connections refused after SIGTERM", func() bool {
+		c, err := net.Dial("tcp", n.addr)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
 	select {
 	case <-n.exited:
 		t.Fatalf("exited with a request in flight: %s", n.stderr)
 	case r := <-done:
 		t.Fatalf("the request ended before Redis answered: %+v", r)
-	case <-time.After(300 * time.Millisecond):
-	}
-	if _, err := net.Dial("tcp", n.addr); err == nil {
-		t.Error("still accepting connections after SIGTERM")
+	default:
 	}
 	rd.Signal(syscall.SIGCONT)
-	r := <-done
+	r := testutil.Receive(t, done, "the in-flight request's answer")
 	if r.err != nil || r.code != 200 || !strings.Contains(r.body, `"count":1`) {
 		t.Fatalf("the request in flight: %+v", r)
 	}

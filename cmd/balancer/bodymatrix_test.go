@@ -280,7 +280,6 @@ func TestBodyMatrix(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	settle := time.Now().Add(3 * time.Second)
 	for i, c := range cases {
 		t.Run(c.String(), func(t *testing.T) {
 			r, want := runs[i], expectBody(c)
@@ -302,8 +301,8 @@ func TestBodyMatrix(t *testing.T) {
 			case !res.Closed && res.FollowStatus != 200:
 				t.Errorf("follow-up request on the same connection: %d (%v)", res.FollowStatus, res.Err)
 			}
-			checkReceipt(t, "member p", primaries[i], want.primary, c.size, r.sum, settle)
-			checkReceipt(t, "member b", backups[i], want.backup, c.size, r.sum, settle)
+			checkReceipt(t, "member p", primaries[i], want.primary, c.size, r.sum)
+			checkReceipt(t, "member b", backups[i], want.backup, c.size, r.sum)
 			if !r.procAlive {
 				t.Error("the balancer process had exited after this case")
 			}
@@ -369,7 +368,7 @@ func runBodyCase(addr, route string, c bodyCase, primary *testutil.RawMember, fo
 }
 
 // checkReceipt waits until the member's record of /case matches want.
-func checkReceipt(t *testing.T, who string, m *testutil.RawMember, want receipt, n int, hexSum string, deadline time.Time) {
+func checkReceipt(t *testing.T, who string, m *testutil.RawMember, want receipt, n int, hexSum string) {
 	t.Helper()
 	got := func() (complete, partial int, bad string) {
 		for _, r := range m.Requests() {
@@ -391,13 +390,7 @@ func checkReceipt(t *testing.T, who string, m *testutil.RawMember, want receipt,
 		c, p, bad := got()
 		return fmt.Sprintf("%s received %d complete and %d cut requests %s, want %s", who, c, p, bad, want)
 	}
-	for {
-		c, p, bad := got()
-		if bad != "" {
-			t.Error(describe())
-			return
-		}
-		var ok, final bool
+	verdict := func(c, p int) (ok, final bool) {
 		switch want {
 		case nothing:
 			ok, final = c == 0 && p == 0, c+p > 0
@@ -408,20 +401,25 @@ func checkReceipt(t *testing.T, who string, m *testutil.RawMember, want receipt,
 		case cutOrNothing:
 			ok, final = c == 0 && p <= 1, c > 0 || p > 1
 		}
-		if final {
-			t.Error(describe())
-			return
+		return ok, final
+	}
+	settled := false
+	defer func() {
+		if !settled {
+			t.Log(describe())
 		}
+	}()
+	testutil.Eventually(t, fmt.Sprintf("%s's record settled (want %s)", who, want), func() bool {
+		c, p, bad := got()
+		ok, final := verdict(c, p)
 		// "nothing" and "cut or nothing" hold now or never change for
 		// the better: only a wanted record is waited for.
-		if ok && (want == nothing || want == cutOrNothing || c+p > 0) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Error(describe())
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+		return bad != "" || final || ok && (want == nothing || want == cutOrNothing || c+p > 0)
+	})
+	settled = true
+	c, p, bad := got()
+	if ok, final := verdict(c, p); bad != "" || final || !ok {
+		t.Error(describe())
 	}
 }
 

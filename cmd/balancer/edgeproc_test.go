@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 // edgeProc is a balancer process whose exit is observed: exited is closed
@@ -65,15 +67,16 @@ func startEdgeProc(t *testing.T, addr, cfg string) *edgeProc {
 		}
 		<-p.exited
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	listening := false
+	testutil.Eventually(t, "balancer listening on "+addr+" or gone", func() bool {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return p
+			listening = true
 		}
-		if !p.Alive() || time.Now().After(deadline) {
-			t.Fatalf("balancer did not listen on %s; stderr:\n%s", addr, p.Stderr())
-		}
-		time.Sleep(20 * time.Millisecond)
+		return listening || !p.Alive()
+	}, testutil.Within(20*time.Second))
+	if !listening {
+		t.Fatalf("balancer exited instead of listening on %s; stderr:\n%s", addr, p.Stderr())
 	}
+	return p
 }

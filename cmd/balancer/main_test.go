@@ -12,9 +12,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 // TestMain runs the real command when the test binary is started by a
@@ -30,7 +33,27 @@ func TestMain(m *testing.M) {
 // proc is a balancer process started by a test.
 type proc struct {
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	stderr *logBuffer
+}
+
+// logBuffer collects a process's stderr while the test reads it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends to the buffer.
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns what was written so far.
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startBinary starts the balancer with args and waits until addr accepts.
@@ -38,12 +61,12 @@ func startBinary(t *testing.T, addr string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "BALANCER_TEST_MAIN=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &logBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, stderr: &stderr}
+	p := &proc{cmd: cmd, stderr: stderr}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			cmd.Process.Kill()
@@ -54,17 +77,31 @@ func startBinary(t *testing.T, addr string, args ...string) *proc {
 	return p
 }
 
+// waitListening waits until addr accepts connections.
 func waitListening(t *testing.T, addr string, p *proc) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", addr); err == nil {
+	defer p.logOnFailure(t)
+	testutil.Eventually(t, "balancer listening on "+addr, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
 			c.Close()
-			return
 		}
-		time.Sleep(20 * time.Millisecond)
+		return err == nil
+	}, testutil.Within(20*time.Second))
+}
+
+// waitLog waits until the process has logged a line containing s.
+func (p *proc) waitLog(t *testing.T, s string) {
+	t.Helper()
+	defer p.logOnFailure(t)
+	testutil.Eventually(t, "the balancer logs "+strconv.Quote(s), func() bool { return strings.Contains(p.stderr.String(), s) })
+}
+
+// logOnFailure shows the process's stderr when the test has failed.
+func (p *proc) logOnFailure(t *testing.T) {
+	if t.Failed() {
+		t.Logf("balancer stderr:\n%s", p.stderr.String())
 	}
-	t.Fatalf("balancer did not listen on %s; stderr:\n%s", addr, p.stderr.String())
 }
 
 // freeAddr returns a 127.0.0.1 address with a free port.
@@ -223,19 +260,12 @@ func startMember(t *testing.T) string {
 	return "http://" + ln.Addr().String()
 }
 
-// TestGracefulStop: SIGTERM lets a slow in-flight request finish, refuses
+// TestGracefulStop: SIGTERM lets an in-flight request finish, refuses
 // new connections, and the process exits 0.
 func TestGracefulStop(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	slow := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(700 * time.Millisecond)
-		io.WriteString(w, "done")
-	})}
-	go slow.Serve(ln)
-	t.Cleanup(func() { slow.Close() })
+	m := testutil.StartMember(t, "node1")
+	arrived, release := m.Hold()
+	defer release()
 	addr, mgr := freeAddr(t), freeAddr(t)
 	cfg := writeFile(t, "b.yaml", fmt.Sprintf(`
 listen: %q
@@ -245,11 +275,11 @@ gracetime: 5s
 balancers:
   - name: c
     members:
-      - url: http://%s
+      - url: %s
 routes:
   - path: /
     balancer: c
-`, addr, mgr, ln.Addr()))
+`, addr, mgr, m.URL))
 	p := startBinary(t, addr, "-config", cfg)
 	type result struct {
 		body string
@@ -266,15 +296,23 @@ routes:
 		resp.Body.Close()
 		res <- result{body: string(b)}
 	}()
-	time.Sleep(200 * time.Millisecond) // the request is in flight
+	testutil.Receive(t, arrived, "the request at the member") // in flight, held there
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	time.Sleep(100 * time.Millisecond)
-	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		c.Close()
-		t.Error("new connections still accepted after SIGTERM")
+	testutil.Eventually(t, "new connections refused after SIGTERM", func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	select {
+	case r := <-res:
+		t.Fatalf("the in-flight request ended before the member answered: %+v", r)
+	default:
 	}
-	r := <-res
-	if r.err != nil || r.body != "done" {
+	release()
+	r := testutil.Receive(t, res, "the in-flight request's answer")
+	if r.err != nil || r.body != "route=node1\n" {
 		t.Fatalf("in-flight request: %q %v", r.body, r.err)
 	}
 	if err := p.cmd.Wait(); err != nil {

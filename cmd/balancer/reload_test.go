@@ -42,8 +42,13 @@ func TestReloadTakesEffect(t *testing.T) {
 			}
 		},
 		new: func(t *testing.T, e *reloadEnv) {
-			if s := status(t, "http://"+e.addr+"/", "X-Big", bigHeader); s != http.StatusRequestHeaderFieldsTooLarge {
-				t.Fatalf("4 KB head with maxheaderbytes 2KiB: %d, want 431", s)
+			// The balancer answers 431 and closes before reading the rest
+			// of the head, so a client still writing it may meet a reset:
+			// send the head in one write and read the answer whatever
+			// became of the write (net/http's client reports the reset).
+			head := "GET / HTTP/1.1\r\nHost: reload\r\nX-Big: " + bigHeader + "\r\n\r\n"
+			if r := testutil.RawExchange(e.addr, [][]byte{[]byte(head)}, 0, ""); r.Status != http.StatusRequestHeaderFieldsTooLarge {
+				t.Fatalf("4 KB head with maxheaderbytes 2KiB: %d (%v), want 431", r.Status, r.Err)
 			}
 		},
 	}, {
@@ -423,7 +428,7 @@ func TestReloadGraceTime(t *testing.T) {
 		t.Fatalf("reload failed: %+v", e.api(t, "/balancer-manager").Info.Reload)
 	}
 	go http.Get("http://" + e.addr + "/block")
-	<-arrived
+	testutil.Receive(t, arrived, "the request at the member")
 	e.p.cmd.Process.Signal(syscall.SIGTERM)
 	exited := make(chan error, 1)
 	go func() { exited <- e.p.cmd.Wait() }()

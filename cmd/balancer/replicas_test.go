@@ -132,17 +132,14 @@ func TestReplicasShareEditsAndSessions(t *testing.T) {
 	m1, m2 := testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2")
 	a := startReplica(t, rd.Addr, m1, m2)
 	b := startReplica(t, rd.Addr, m1, m2)
-	time.Sleep(1500 * time.Millisecond) // both connected to the store
+	waitShared(t, rd, a, b)
 
-	// 1. Drain node2 through A: B sends it no new sessions within a second.
+	// 1. Drain node2 through A: B sends it no new sessions.
 	start := time.Now()
 	a.edit(t, "node2", `{"status":["drain"]}`)
-	for !strings.Contains(fmt.Sprint(b.member(t, "node2").Status), "drain") {
-		if time.Since(start) > time.Second {
-			t.Fatalf("replica B did not see the drain within 1s: %v", b.member(t, "node2").Status)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Eventually(t, "replica B sees the drain", func() bool {
+		return strings.Contains(fmt.Sprint(b.member(t, "node2").Status), "drain")
+	})
 	t.Logf("drain reached replica B after %v", time.Since(start))
 	for i := 0; i < 20; i++ {
 		if _, r := routeVia(t, b.addr, ""); r != "node1" {
@@ -159,11 +156,13 @@ func TestReplicasShareEditsAndSessions(t *testing.T) {
 	if _, r := routeVia(t, a.addr, "moved.node1"); r != "node2" {
 		t.Fatalf("failover through A went to %q", r)
 	}
+	// The move reaches B through the store; node1 comes back meanwhile,
+	// so a B that did not learn of the move sends the session there.
 	testutil.StartMemberAt(t, "node1", m1.Addr)
-	time.Sleep(200 * time.Millisecond)
-	if _, r := routeVia(t, b.addr, "moved.node1"); r != "node2" {
-		t.Fatalf("replica B sent the moved session back to %q", r)
-	}
+	testutil.Eventually(t, "replica B sends the moved session to node2", func() bool {
+		_, r := routeVia(t, b.addr, "moved.node1")
+		return r == "node2"
+	})
 
 	// 2b. Learned stickiness: sessions created through A (the member's
 	// Set-Cookie is learned there) stick to their member through B.
@@ -181,7 +180,10 @@ func TestReplicasShareEditsAndSessions(t *testing.T) {
 				value = c.Value
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		// B finds the entry in the store once A's write reached it.
+		testutil.Eventually(t, "learned session "+value+" in the store", func() bool {
+			return strings.Contains(testutil.Cli(t, rd.Addr, "KEYS", "balancer:test:s:learned:*"), ":learned"+fmt.Sprint(i))
+		})
 		for j := 0; j < 3; j++ {
 			req, _ := http.NewRequest("GET", "http://"+b.addr+"/learn/", nil)
 			req.Header.Set("Cookie", "JSESSIONID="+value)
@@ -199,7 +201,7 @@ func TestReplicasShareEditsAndSessions(t *testing.T) {
 	// 3. Redis goes away: both keep serving; an edit made meanwhile on A
 	// reaches B once Redis is back.
 	rd.Stop()
-	var errs atomic.Int64
+	var errs, served atomic.Int64
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for _, x := range []*replica{a, b} {
@@ -215,26 +217,37 @@ func TestReplicasShareEditsAndSessions(t *testing.T) {
 				if s, _ := routeVia(t, addr, "s.node1"); s != 200 {
 					errs.Add(1)
 				}
+				served.Add(1)
 			}
 		}(x.addr)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Both replicas notice that Redis is gone while requests flow.
+	a.proc.waitLog(t, "shared store unreachable")
+	b.proc.waitLog(t, "shared store unreachable")
 	a.edit(t, "node1", `{"loadfactor":7}`)
-	time.Sleep(500 * time.Millisecond)
+	from := served.Load()
+	testutil.Eventually(t, "requests served after the edit", func() bool { return served.Load() >= from+20 })
 	close(stop)
 	wg.Wait()
 	if errs.Load() != 0 {
 		t.Fatalf("%d requests failed while Redis was down", errs.Load())
 	}
 	rd.Start()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if lf := b.member(t, "node1").LoadFactor; lf == 7 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the edit made while Redis was down never reached B (loadfactor %v)", b.member(t, "node1").LoadFactor)
-		}
-		time.Sleep(50 * time.Millisecond)
+	testutil.Eventually(t, "the edit made while Redis was down reaches B", func() bool {
+		return b.member(t, "node1").LoadFactor == 7
+	})
+}
+
+// waitShared waits until every replica has connected to the store and
+// listens on its events channel (Redis counts the subscribers), so that
+// what one replica publishes from then on reaches the others.
+func waitShared(t *testing.T, rd *testutil.Redis, rs ...*replica) {
+	t.Helper()
+	for _, r := range rs {
+		r.proc.waitLog(t, "shared store connected")
 	}
+	want := fmt.Sprintf("balancer:test:events\n%d", len(rs))
+	testutil.Eventually(t, fmt.Sprintf("%d replicas subscribed to the events channel", len(rs)), func() bool {
+		return strings.Contains(testutil.Cli(t, rd.Addr, "PUBSUB", "NUMSUB", "balancer:test:events"), want)
+	})
 }

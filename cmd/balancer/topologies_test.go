@@ -60,9 +60,9 @@ func TestSentinelFailoverUnderLoad(t *testing.T) {
 		return strings.Contains(testutil.Cli(t, standby.Addr, "INFO", "replication"), "master_link_status:up")
 	})
 	sentinel := testutil.StartSentinel(t, "balancer", master.Addr)
-	testutil.EventuallyWithin(t, 15*time.Second, "the sentinel knows the standby", func() bool {
+	testutil.Eventually(t, "the sentinel knows the standby", func() bool {
 		return strings.Contains(testutil.Cli(t, sentinel.Addr, "SENTINEL", "replicas", "balancer"), standby.Addr[strings.LastIndexByte(standby.Addr, ':')+1:])
-	})
+	}, testutil.Within(15*time.Second))
 	ms := []*testutil.Member{testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2"), testutil.StartMember(t, "node3")}
 	store := fmt.Sprintf("addrs: [%q]\n    mastername: balancer", sentinel.Addr)
 	a, b := startReplicaWith(t, store, ms...), startReplicaWith(t, store, ms...)
@@ -76,19 +76,19 @@ func TestSentinelFailoverUnderLoad(t *testing.T) {
 	master.Stop()
 	b.edit(t, "node3", `{"loadfactor":5}`) // while there is no master
 	start := time.Now()
-	testutil.EventuallyWithin(t, 20*time.Second, "Sentinel promotes the standby", func() bool {
+	testutil.Eventually(t, "Sentinel promotes the standby", func() bool {
 		return sentinel.Master(t) == standby.Addr
-	})
+	}, testutil.Within(20*time.Second))
 	t.Logf("master switched after %v", time.Since(start))
 	a.edit(t, "node1", `{"loadfactor":9}`) // after the switch
-	testutil.EventuallyWithin(t, 10*time.Second, "every edit on both replicas", func() bool {
+	testutil.Eventually(t, "every edit on both replicas", func() bool {
 		for _, r := range []*replica{a, b} {
 			if !drained(r.member(t, "node2")) || loadFactor(t, r, "node3") != 5 || loadFactor(t, r, "node1") != 9 {
 				return false
 			}
 		}
 		return true
-	})
+	}, testutil.Within(10*time.Second))
 	sent, failed := stop()
 	t.Logf("%d requests during the switch, %d failed", sent, failed)
 	if failed != 0 {

@@ -66,7 +66,7 @@ routes:
 			}
 		}()
 	}
-	time.Sleep(300 * time.Millisecond)
+	servedMore(t, &ok, 20) // load flowing through the old process
 	next := startBinary(t, addr, "-config", cfg)
 	// startBinary's dial is answered by the old process: wait until the
 	// kernel lists the new one's socket beside it.
@@ -75,7 +75,7 @@ routes:
 	if err := old.cmd.Wait(); err != nil {
 		t.Fatalf("old process: %v\n%s", err, old.stderr.String())
 	}
-	time.Sleep(300 * time.Millisecond)
+	servedMore(t, &ok, 20) // and on through the new one alone
 	close(stop)
 	wg.Wait()
 	t.Logf("upgrade under load: %d requests ok, %d failed (%v)", ok.Load(), failed.Load(), firstErr.Load())
@@ -85,6 +85,13 @@ routes:
 	if next.cmd.ProcessState != nil {
 		t.Fatal("new process exited")
 	}
+}
+
+// servedMore waits until the requests counted in ok grew by n.
+func servedMore(t *testing.T, ok *atomic.Int64, n int64) {
+	t.Helper()
+	from := ok.Load()
+	testutil.Eventually(t, fmt.Sprintf("%d more requests answered", n), func() bool { return ok.Load() >= from+n })
 }
 
 // listeningSockets counts the listening TCP sockets on addr's port, as

@@ -80,7 +80,12 @@ func Start(cfg *config.Config, o Options) (*App, error) {
 		_ = p.Shutdown(context.Background())
 		return nil, err
 	}
+	// The manager serves from within commit, before a.cfg is set: hold
+	// a.mu as a reload does, so that a request arriving meanwhile waits
+	// for the configuration instead of reading a nil one.
+	a.mu.Lock()
 	after, err := a.commit(c)
+	a.mu.Unlock()
 	if err != nil {
 		_ = p.Shutdown(context.Background())
 		return nil, err

@@ -137,14 +137,14 @@ func TestReloadUnderLoad(t *testing.T) {
 		if err := a.Reload(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		servedSince(t, &done, 3)
 	}
 	before := a.backendView("node1").Elected
 	os.WriteFile(path, []byte(strings.Replace(string(orig), "route: node1", "route: node1\n        loadfactor: 0", 1)), 0o644)
 	if err := a.Reload(); err == nil {
 		t.Fatal("a broken file reloaded")
 	}
-	time.Sleep(50 * time.Millisecond)
+	servedSince(t, &done, 3)
 	close(stop)
 	wg.Wait()
 	t.Logf("%d requests during 11 reloads, %d failed", done.Load(), failed.Load())
@@ -157,6 +157,14 @@ func TestReloadUnderLoad(t *testing.T) {
 	if status, _ := routeOf(t, base+"/"); status != 200 {
 		t.Fatal("not serving after a bad reload")
 	}
+}
+
+// servedSince waits until the traffic counted in done has gone on for n
+// more requests, so that each reload happens while requests flow.
+func servedSince(t *testing.T, done *atomic.Int64, n int64) {
+	t.Helper()
+	from := done.Load()
+	testutil.Eventually(t, fmt.Sprintf("%d more requests served", n), func() bool { return done.Load() >= from+n })
 }
 
 // TestEditPersistsAndSurvivesReload: a manager edit applies at once, is

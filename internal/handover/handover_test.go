@@ -91,7 +91,7 @@ func TestSwapKeepsListenerAndFinishesInFlight(t *testing.T) {
 		resp.Body.Close()
 		inflight <- result{string(b), resp.Close}
 	}()
-	<-started
+	testutil.Receive(t, started, "the request at the first server")
 	s.Swap(server("two", nil, nil))
 
 	// New connections reach the second server through the same listener.
@@ -111,7 +111,7 @@ func TestSwapKeepsListenerAndFinishesInFlight(t *testing.T) {
 	// The request in flight finishes on the first server, which then asks
 	// the client to close.
 	close(release)
-	r := <-inflight
+	r := testutil.Receive(t, inflight, "the in-flight request's answer")
 	if r.body != "one" || !r.close {
 		t.Fatalf("in-flight request: body %q, close %v; want one, true", r.body, r.close)
 	}
@@ -181,7 +181,7 @@ func TestShutdownCutsRetiringServers(t *testing.T) {
 	}
 	defer c.Close()
 	fmt.Fprint(c, "GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
-	<-started
+	testutil.Receive(t, started, "the request at the first server")
 	s.Swap(server("two", nil, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()

@@ -30,6 +30,7 @@ type Member struct {
 	// session ids it does not know (nil: any id is accepted as it is).
 	Sessions atomic.Pointer[Sessions]
 
+	hold  atomic.Pointer[hold]
 	count atomic.Int64
 	mu    sync.Mutex
 	seen  []Seen
@@ -70,6 +71,10 @@ func (m *Member) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	m.seen = append(m.seen, Seen{Method: r.Method, URI: r.RequestURI, Host: r.Host, Header: r.Header.Clone(), Body: body})
 	m.mu.Unlock()
+	if h := m.hold.Load(); h != nil {
+		h.arrived <- struct{}{}
+		<-h.released
+	}
 	if d := m.Delay.Load(); d > 0 {
 		time.Sleep(time.Duration(d))
 	}
@@ -126,9 +131,35 @@ func (m *Member) Reset() {
 	m.mu.Unlock()
 }
 
-// Close stops the member: its port refuses connections from now on.
+// Close stops the member: its port refuses connections from now on. It
+// releases the requests Hold keeps.
 func (m *Member) Close() {
+	if h := m.hold.Load(); h != nil {
+		h.release()
+	}
 	m.srv.Close()
+}
+
+// hold keeps requests until released (Member.Hold).
+type hold struct {
+	arrived  chan struct{}
+	released chan struct{}
+	once     sync.Once
+}
+
+func (h *hold) release() { h.once.Do(func() { close(h.released) }) }
+
+// Hold makes the member keep every request it receives from now on, before
+// answering, until release is called: arrived receives a value as each one
+// arrives, so that a test knows a request is in flight instead of guessing
+// how long that takes. Up to 64 arrivals wait to be received.
+func (m *Member) Hold() (arrived <-chan struct{}, release func()) {
+	h := &hold{arrived: make(chan struct{}, 64), released: make(chan struct{})}
+	m.hold.Store(h)
+	return h.arrived, func() {
+		m.hold.CompareAndSwap(h, nil)
+		h.release()
+	}
 }
 
 // StartMemberAt starts a member on a given address (to bring a closed
@@ -137,13 +168,8 @@ func StartMemberAt(t testing.TB, route, addr string) *Member {
 	t.Helper()
 	var ln net.Listener
 	var err error
-	for i := 0; i < 100; i++ {
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
+	// The port of a member just closed may stay busy for a moment.
+	if !poll(2*time.Second, func() bool { ln, err = net.Listen("tcp", addr); return err == nil }) {
 		t.Fatal(err)
 	}
 	m := &Member{Route: route, Addr: addr, URL: "http://" + addr, ln: ln}

@@ -31,8 +31,8 @@ type Redis struct {
 	log    *bytes.Buffer
 }
 
-// StartRedis starts redis-server (installing the Debian package when it is
-// missing) on a free 127.0.0.1 port, waits until it answers PING, and
+// StartRedis starts redis-server (failing the test when it is not
+// installed: see Need) on a free 127.0.0.1 port, waits until it answers PING, and
 // kills it when the test ends.
 func StartRedis(t testing.TB) *Redis {
 	t.Helper()
@@ -43,7 +43,7 @@ func StartRedis(t testing.TB) *Redis {
 // "--replicaof", "127.0.0.1", "6379" or "--cluster-enabled", "yes").
 func StartRedisWith(t testing.TB, args ...string) *Redis {
 	t.Helper()
-	bin := EnsurePackage(t, "redis-server", "redis-server")
+	bin := Need(t, "redis-server", "redis-server")
 	r := &Redis{t: t, bin: bin, dir: t.TempDir(), args: args}
 	t.Cleanup(r.Stop)
 	// The port is free when chosen but another process may take it before
@@ -74,13 +74,9 @@ func (r *Redis) Start() {
 	r.t.Helper()
 	var err error
 	// After a kill the port may stay busy for a moment.
-	for range 50 {
-		if err = r.start(); err == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !poll(5*time.Second, func() bool { err = r.start(); return err == nil }) {
+		r.t.Fatal(err)
 	}
-	r.t.Fatal(err)
 }
 
 func (r *Redis) start() error {
@@ -100,22 +96,13 @@ func (r *Redis) start() error {
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-exited:
-			return fmt.Errorf("redis-server on %s exited: %s", r.Addr, lastLine(log.String()))
-		default:
-		}
-		if ping(r.Addr) {
-			r.cmd, r.exited, r.log = cmd, exited, log
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := waitPing(r.Addr, exited, log); err != nil {
+		cmd.Process.Kill()
+		<-exited
+		return fmt.Errorf("redis-server: %v", err)
 	}
-	cmd.Process.Kill()
-	<-exited
-	return fmt.Errorf("redis-server did not answer PING on %s", r.Addr)
+	r.cmd, r.exited, r.log = cmd, exited, log
+	return nil
 }
 
 func lastLine(s string) string {

@@ -30,11 +30,3 @@ func TestRedisStopStart(t *testing.T) {
 		t.Fatal("no PONG after Restart")
 	}
 }
-
-// TestEnsurePackageFindsInstalled: a program on PATH is returned without
-// apt-get.
-func TestEnsurePackageFindsInstalled(t *testing.T) {
-	if p := EnsurePackage(t, "sh", "dash"); p == "" {
-		t.Fatal("no path for sh")
-	}
-}

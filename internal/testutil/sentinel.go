@@ -20,12 +20,12 @@ type Sentinel struct {
 	Addr, Name string
 }
 
-// StartSentinel starts redis-sentinel (installing the Debian package when
-// it is missing) watching masterAddr under name, and stops it when the
+// StartSentinel starts redis-sentinel (failing the test when it is not
+// installed: see Need) watching masterAddr under name, and stops it when the
 // test ends.
 func StartSentinel(t testing.TB, name, masterAddr string) *Sentinel {
 	t.Helper()
-	bin := EnsurePackage(t, "redis-sentinel", "redis-sentinel")
+	bin := Need(t, "redis-sentinel", "redis-sentinel")
 	host, port, _ := net.SplitHostPort(masterAddr)
 	dir := t.TempDir()
 	var err error
@@ -61,17 +61,20 @@ sentinel parallel-syncs %s 1
 
 // waitPing waits until a server answers PING on addr, or exits.
 func waitPing(addr string, exited chan struct{}, log *bytes.Buffer) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	gone := false
+	if poll(10*time.Second, func() bool {
 		select {
 		case <-exited:
-			return fmt.Errorf("server on %s exited: %s", addr, lastLine(log.String()))
+			gone = true
+			return true
 		default:
+			return ping(addr)
 		}
-		if ping(addr) {
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
+	}) && !gone {
+		return nil
+	}
+	if gone {
+		return fmt.Errorf("server on %s exited: %s", addr, lastLine(log.String()))
 	}
 	return fmt.Errorf("no answer to PING on %s", addr)
 }
@@ -91,7 +94,7 @@ func (s *Sentinel) Master(t testing.TB) string {
 // fails the test when redis-cli cannot run.
 func Cli(t testing.TB, addr string, args ...string) string {
 	t.Helper()
-	bin := EnsurePackage(t, "redis-cli", "redis-tools")
+	bin := Need(t, "redis-cli", "redis-tools")
 	host, port, _ := net.SplitHostPort(addr)
 	out, err := exec.Command(bin, append([]string{"-h", host, "-p", port}, args...)...).CombinedOutput()
 	if err != nil {
