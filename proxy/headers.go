@@ -18,47 +18,6 @@ var hopHeaders = []string{
 // its route's member; its value is the old route.
 const HeaderRouteChanged = "X-Balancer-Route-Changed"
 
-func isIdempotent(ctx *fasthttp.RequestCtx) bool {
-	h := &ctx.Request.Header
-	return h.IsGet() || h.IsHead() || h.IsOptions() || h.IsPut() || h.IsDelete() || h.IsTrace()
-}
-
-// bufferBody reads the request body up to limit into memory, so that it
-// can be sent again on a retry and, for a chunked body, so that broken
-// chunk framing is refused before anything reaches a member. What it
-// read is the outgoing body's head; whole tells whether that is the
-// entire body. A body too large to keep is streamed after its head by
-// the one attempt that sends it, and cannot be replayed.
-func bufferBody(rq *request, limit int64) error {
-	in := &rq.in
-	rq.out = outBody{rest: in, size: in.want}
-	if in.src == nil {
-		rq.out.whole = true
-		return nil
-	}
-	if in.want > limit || (in.want < 0 && limit <= 0) {
-		return nil
-	}
-	buf := rq.body[:0]
-	for int64(len(buf)) <= limit {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := in.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if in.done() {
-			rq.body, rq.out.head, rq.out.whole = buf, buf, true
-			return nil
-		}
-		if err != nil {
-			rq.body = buf
-			return err
-		}
-	}
-	rq.body, rq.out.head = buf, buf
-	return nil
-}
-
 // prepareRequest strips hop-by-hop headers and sets X-Forwarded-*, once
 // per request (attempts share it).
 func prepareRequest(ctx *fasthttp.RequestCtx, rq *request, e *edge) {

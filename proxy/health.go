@@ -60,3 +60,12 @@ func (p *Proxy) RecordCheck(key string, last HealthStatus) {
 	last.Healthy = st.flags.Load()&FlagHealthFailed == 0
 	st.health.Store(&last)
 }
+
+// HealthStatus is a member's last active health-check result.
+type HealthStatus struct {
+	Healthy  bool      `json:"healthy"`
+	Checked  time.Time `json:"checked"`
+	Status   int       `json:"status,omitempty"`
+	Error    string    `json:"error,omitempty"`
+	Duration string    `json:"duration,omitempty"`
+}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"balancer/lbmethod"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -86,16 +87,6 @@ func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *M
 	return m
 }
 
-// cookieValue finds the sticky cookie in every Cookie header, first wins.
-func (b *Balancer) cookieValue(ctx *fasthttp.RequestCtx) ([]byte, bool) {
-	for _, h := range ctx.Request.Header.PeekAll(fasthttp.HeaderCookie) {
-		if v, ok := b.spec.FromCookie(h); ok {
-			return v, true
-		}
-	}
-	return nil, false
-}
-
 // balance asks the lbmethod for a member not yet tried.
 func (b *Balancer) balance(rq *request) *Member {
 	if len(rq.tried) == 0 {
@@ -139,20 +130,54 @@ func (b *Balancer) next(rq *request) *Member {
 	return b.balance(rq)
 }
 
-// learnedRoute looks a session id up in the learned table, asking the other
-// replicas (within the store's budget) on a local miss.
-func (b *Balancer) learnedRoute(sid []byte) (string, bool) {
-	now := time.Now()
-	if r, ok := b.st.learned.Get(sid, now); ok {
-		return r, true
+// member returns the member serving route, following redirect routes when
+// it is unusable (httpd find_route_worker, bounded against loops, PR 59864).
+func (b *Balancer) routeMember(route []byte) (m *Member, redirected bool) {
+	m = b.byRoute[string(route)]
+	for i := 0; m != nil && i <= len(b.members); i++ {
+		if m.Usable() {
+			return m, i > 0
+		}
+		if m.Redirect == "" {
+			return nil, false
+		}
+		m = b.byRoute[m.Redirect]
 	}
-	if b.sync == nil {
-		return "", false
+	return nil, false
+}
+
+// hasRoute reports whether route names a member of the balancer.
+func (b *Balancer) hasRoute(route []byte) bool {
+	_, ok := b.byRoute[string(route)]
+	return ok
+}
+
+// choose runs the lbmethod; when every member is in error and forcerecovery
+// is on, errors are cleared first, as httpd's force_recovery does.
+func (b *Balancer) choose(views []lbmethod.Member) *Member {
+	i := b.method.Choose(views)
+	if i < 0 && b.recover && b.allInError() {
+		for _, m := range b.members {
+			m.st.clearError()
+		}
+		i = b.method.Choose(views)
 	}
-	key := string(sid)
-	r, ok := b.sync.GetSession(b.Name, TableLearned, key)
-	if ok {
-		b.st.learned.PutUntil(key, r, now.Add(b.lifetime))
+	if i < 0 {
+		return nil
 	}
-	return r, ok
+	return views[i].(*Member)
+}
+
+func (b *Balancer) allInError() bool {
+	n := 0
+	for _, m := range b.members {
+		if m.admin&(FlagDisabled|FlagStopped) != 0 {
+			continue
+		}
+		if m.st.flags.Load()&FlagError == 0 {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }

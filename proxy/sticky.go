@@ -121,3 +121,31 @@ func (b *Balancer) setRouteCookie(ctx *fasthttp.RequestCtx, m *Member, rq *reque
 	c.SetSecure(ctx.IsTLS())
 	ctx.Response.Header.SetCookie(c)
 }
+
+// cookieValue finds the sticky cookie in every Cookie header, first wins.
+func (b *Balancer) cookieValue(ctx *fasthttp.RequestCtx) ([]byte, bool) {
+	for _, h := range ctx.Request.Header.PeekAll(fasthttp.HeaderCookie) {
+		if v, ok := b.spec.FromCookie(h); ok {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// learnedRoute looks a session id up in the learned table, asking the other
+// replicas (within the store's budget) on a local miss.
+func (b *Balancer) learnedRoute(sid []byte) (string, bool) {
+	now := time.Now()
+	if r, ok := b.st.learned.Get(sid, now); ok {
+		return r, true
+	}
+	if b.sync == nil {
+		return "", false
+	}
+	key := string(sid)
+	r, ok := b.sync.GetSession(b.Name, TableLearned, key)
+	if ok {
+		b.st.learned.PutUntil(key, r, now.Add(b.lifetime))
+	}
+	return r, ok
+}

@@ -59,3 +59,11 @@ func (p *Proxy) RangeSessions(f func(balancer, table, sid, route string, expires
 		}
 	}
 }
+
+// SetSync replaces the store that shares sticky tables with other
+// replicas (nil for none); snapshots built from then on use it.
+func (p *Proxy) SetSync(s SessionSync) {
+	p.states.mu.Lock()
+	defer p.states.mu.Unlock()
+	p.states.sync = s
+}

@@ -215,39 +215,3 @@ func closeWrite(c net.Conn) {
 		c.Close()
 	}
 }
-
-// upgrade sends an upgrade request on a connection of its own and reads
-// the response head; on 101 the connection is handed over to the caller.
-func (o connOps[C]) upgrade(st *memberState, req *fasthttp.Request, resp *fasthttp.Response, connTO, timeout time.Duration) (net.Conn, *bufio.Reader, func(), *exchangeError) {
-	hc := st.hc.Load()
-	cc, err := o.acquire(hc, connTO, true)
-	if err != nil {
-		return nil, nil, nil, &exchangeError{errDial, err}
-	}
-	conn := cc.Conn()
-	closeConn := func() { o.close(hc, cc) }
-	if timeout > 0 {
-		_ = conn.SetDeadline(time.Now().Add(timeout))
-	}
-	bw := bufio.NewWriter(conn)
-	if err = writeRequest(bw, req, nil); err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		closeConn()
-		return nil, nil, nil, classifyIO(err, errTimeout)
-	}
-	br := bufio.NewReader(conn)
-	resp.Reset()
-	if err = readHeader(resp, br); err != nil {
-		closeConn()
-		return nil, nil, nil, classifyIO(err, errTimeout)
-	}
-	if resp.StatusCode() != fasthttp.StatusSwitchingProtocols && !noBody(resp.StatusCode()) {
-		if err = resp.ReadBody(br, 0); err != nil {
-			closeConn()
-			return nil, nil, nil, classifyIO(err, errBadResp)
-		}
-	}
-	return conn, br, closeConn, nil
-}
