@@ -8,6 +8,26 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
+// attempt readies one attempt of the request on m, for an exchange and a
+// tunnel alike: m counts as tried, takes one of its slots (max, maxqueue;
+// requestDone gives it back), and the request is addressed to it: the
+// target under the member's path, its host when the client sent no Host,
+// and the route-changed header. It reports false when m had no slot.
+func (rq *request) attempt(req *fasthttp.Request, rt *route, m *Member) bool {
+	rq.tried = append(rq.tried, m)
+	rq.rec.Attempts = len(rq.tried)
+	if !m.st.acquire(m.max, m.maxQueue, m.queueTO) {
+		return false
+	}
+	setTarget(req, rt, m, rq)
+	setRouteChanged(req, m, rq)
+	if rq.noHost {
+		req.Header.SetHost(m.host)
+	}
+	m.st.sched.Elected.Add(1)
+	return true
+}
+
 // memberFailed applies httpd's passive failure detection: a member that
 // could not be connected to, or did not answer in time, is in error for its
 // retry time, unless it ignores errors.

@@ -12,11 +12,11 @@ import (
 
 // Balancer is one balancer as configured in a snapshot.
 type Balancer struct {
-	Name       string
-	cfg        *config.Balancer
-	spec       affinity.Spec
-	sticky     bool // stickysession configured
-	mode       string
+	Name string
+	cfg  *config.Balancer
+	spec affinity.Spec
+	// stick is the stickymode, nil without stickiness.
+	stick      stickiness
 	cookieName string // insert mode cookie
 	members    []*Member
 	views      []lbmethod.Member

@@ -55,12 +55,9 @@ func exchange(st *memberState, req *fasthttp.Request, resp *fasthttp.Response, o
 func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasthttp.Response, x *exchangeOpts) (bool, *exchangeError) {
 	hc := st.hc.Load()
 	for try := 0; ; try++ {
-		cc, err := o.acquire(hc, x.connTO, false)
-		if err != nil {
-			if err == fasthttp.ErrNoFreeConns {
-				return false, &exchangeError{errFull, err}
-			}
-			return false, &exchangeError{errDial, err}
+		cc, xerr := o.conn(hc, x.connTO, false)
+		if xerr != nil {
+			return false, xerr
 		}
 		reused := !cc.LastUseTime().IsZero()
 		if reused && (!x.idempotent || x.streams()) && try < maxStaleConns && closedByPeer(cc.Conn()) {
@@ -79,12 +76,7 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 		if x.timeout <= 0 {
 			_ = mc.cnt.Conn.SetWriteDeadline(time.Time{})
 		}
-		bw := hc.AcquireWriter(&mc.cnt)
-		err = writeRequest(bw, req, x.body)
-		if err == nil {
-			err = bw.Flush()
-		}
-		hc.ReleaseWriter(bw)
+		err := send(hc, &mc.cnt, req, x.body)
 		early := false
 		if err != nil {
 			if errors.Is(err, errClientSide) {
@@ -179,34 +171,53 @@ const maxStaleConns = 16
 // the response head; on 101 the connection is handed over to the caller.
 func (o connOps[C]) upgrade(st *memberState, req *fasthttp.Request, resp *fasthttp.Response, connTO, timeout time.Duration) (net.Conn, *bufio.Reader, func(), *exchangeError) {
 	hc := st.hc.Load()
-	cc, err := o.acquire(hc, connTO, true)
-	if err != nil {
-		return nil, nil, nil, &exchangeError{errDial, err}
+	cc, xerr := o.conn(hc, connTO, true)
+	if xerr != nil {
+		return nil, nil, nil, xerr
 	}
 	conn := cc.Conn()
 	closeConn := func() { o.close(hc, cc) }
 	if timeout > 0 {
 		_ = conn.SetDeadline(time.Now().Add(timeout))
 	}
-	bw := bufio.NewWriter(conn)
-	if err = writeRequest(bw, req, nil); err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
+	if err := send(hc, conn, req, nil); err != nil {
 		closeConn()
 		return nil, nil, nil, classifyIO(err, errTimeout)
 	}
 	br := bufio.NewReader(conn)
 	resp.Reset()
-	if err = readHeader(resp, br); err != nil {
+	if err := readHeader(resp, br); err != nil {
 		closeConn()
 		return nil, nil, nil, classifyIO(err, errTimeout)
 	}
 	if resp.StatusCode() != fasthttp.StatusSwitchingProtocols && !noBody(resp.StatusCode()) {
-		if err = resp.ReadBody(br, 0); err != nil {
+		if err := resp.ReadBody(br, 0); err != nil {
 			closeConn()
 			return nil, nil, nil, classifyIO(err, errBadResp)
 		}
 	}
 	return conn, br, closeConn, nil
+}
+
+// conn takes a connection to the member: from its pool, or a fresh one
+// that goes back to no pool (a tunnel's).
+func (o connOps[C]) conn(hc *fasthttp.HostClient, connTO time.Duration, fresh bool) (C, *exchangeError) {
+	cc, err := o.acquire(hc, connTO, fresh)
+	switch {
+	case err == nil:
+		return cc, nil
+	case err == fasthttp.ErrNoFreeConns:
+		return cc, &exchangeError{errFull, err}
+	}
+	return cc, &exchangeError{errDial, err}
+}
+
+// send writes the request, with body (nil for none), to w and flushes it.
+func send(hc *fasthttp.HostClient, w net.Conn, req *fasthttp.Request, body *outBody) error {
+	bw := hc.AcquireWriter(w)
+	defer hc.ReleaseWriter(bw)
+	if err := writeRequest(bw, req, body); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

@@ -12,17 +12,9 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Mem
 	req, resp := &ctx.Request, &ctx.Response
 	var xerr *exchangeError
 	for attempt := 0; ; attempt++ {
-		rq.tried = append(rq.tried, m)
-		rq.rec.Attempts = attempt + 1
-		if !m.st.acquire(m.max, m.maxQueue, m.queueTO) {
+		if !rq.attempt(req, rt, m) {
 			xerr = errMemberFull
 		} else {
-			setTarget(req, rt, m, rq)
-			setRouteChanged(req, m, rq)
-			if rq.noHost {
-				req.Header.SetHost(m.host)
-			}
-			m.st.sched.Elected.Add(1)
 			start := time.Now()
 			opts := exchangeOpts{connTO: m.connTO, timeout: m.timeout, idempotent: rq.idempotent, body: &rq.out}
 			if rq.idempotent && rq.replayable {

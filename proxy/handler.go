@@ -93,6 +93,7 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, e *edge, rq *req
 		p.refuse(ctx, rq, rq.rec.Status, rq.rec.Reason)
 		return
 	}
+	rq.noHost = len(ctx.Request.Header.Host()) == 0
 	if isUpgrade(ctx) {
 		p.tunnel(ctx, rt, b, m, rq, e)
 		return
@@ -104,7 +105,6 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, e *edge, rq *req
 		return
 	}
 	rq.replayable = rq.out.whole
-	rq.noHost = len(ctx.Request.Header.Host()) == 0
 	prepareRequest(ctx, rq, e)
 	p.forward(ctx, rt, b, m, rq)
 }

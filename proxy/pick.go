@@ -12,7 +12,7 @@ import (
 // the member that took the session over, else the lbmethod. It returns nil
 // with rq.rec.Status set when the request must be refused.
 func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *Member {
-	if !b.sticky {
+	if b.stick == nil {
 		rq.rec.Sticky = StickyNone
 		return b.balance(rq)
 	}
@@ -26,16 +26,7 @@ func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *M
 		return b.balance(rq)
 	}
 	var route []byte
-	switch b.mode {
-	case "learn":
-		rq.sid = value
-		if r, found := b.learnedRoute(value); found {
-			route = []byte(r)
-		}
-	default:
-		route = b.spec.Route(value)
-		rq.sid = b.spec.SessionID(value)
-	}
+	rq.sid, route = b.stick.session(b, value)
 	rq.rec.Route = route
 	// A session that failed over stays on the member that took it over,
 	// even when its old member is back, until a member re-issues the

@@ -128,18 +128,10 @@ func (p *Proxy) tunnel(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Memb
 	prepareRequest(ctx, rq, e)
 	req.Header.SetBytesV(fasthttp.HeaderUpgrade, upgrade)
 	req.Header.Set(fasthttp.HeaderConnection, "Upgrade")
-	if len(req.Header.Host()) == 0 {
-		req.Header.SetHost(m.host)
-	}
-	setTarget(req, rt, m, rq)
-	setRouteChanged(req, m, rq)
-	if !m.st.acquire(m.max, m.maxQueue, m.queueTO) {
+	if !rq.attempt(req, rt, m) {
 		p.refuse(ctx, rq, fasthttp.StatusServiceUnavailable, "member at its limit of concurrent requests")
 		return
 	}
-	m.st.sched.Elected.Add(1)
-	rq.tried = append(rq.tried, m)
-	rq.rec.Attempts = 1
 	start := time.Now()
 	conn, br, closeConn, xerr := ops.upgrade(m.st, req, &ctx.Response, m.connTO, m.timeout)
 	rq.rec.Upstream = time.Since(start)
