@@ -32,6 +32,7 @@ type Balancer struct {
 	lifetime   time.Duration
 	sync       SessionSync
 	method     lbmethod.Method
+	clock      clock
 
 	st *balancerState
 }

@@ -40,7 +40,7 @@ func (p *Proxy) SetHealthy(key string, healthy bool, last HealthStatus) {
 	st.health.Store(&last)
 	if st.setFlag(FlagHealthFailed, !healthy) {
 		if healthy {
-			st.recoveredAt.Store(time.Now().UnixNano())
+			st.recoveredAt.Store(st.clock.now().UnixNano())
 			// httpd: a passing check also clears the error state.
 			st.clearError()
 			st.bal.changes.notify()

@@ -14,6 +14,8 @@ import (
 // which the member (same balancer, same URL) appears and must not be copied.
 type memberState struct {
 	sched lbmethod.Sched
+	// clock tells the time of the error state and slow start.
+	clock clock
 
 	// runtime flags (FlagError, FlagHealthFailed) as atomics.
 	flags atomic.Uint32
@@ -47,7 +49,7 @@ type memberState struct {
 
 // markError puts the member in error for retry.
 func (st *memberState) markError(retry time.Duration, reason string) {
-	now := time.Now().UnixNano()
+	now := st.clock.now().UnixNano()
 	st.errorUntil.Store(now + int64(retry))
 	if st.flags.Load()&FlagError == 0 {
 		st.errorSince.Store(now)
@@ -71,7 +73,7 @@ func (st *memberState) clearError() {
 			return
 		}
 		if st.flags.CompareAndSwap(f, f&^FlagError) {
-			st.recoveredAt.Store(time.Now().UnixNano())
+			st.recoveredAt.Store(st.clock.now().UnixNano())
 			return
 		}
 	}

@@ -44,11 +44,15 @@ type Options struct {
 	Observer Observer
 	// Sync shares sticky tables with other replicas; nil for none.
 	Sync SessionSync
+	// Clock tells the time of the member state machine and the session
+	// tables (see clock); nil for time.Now. Socket deadlines always use
+	// the real time.
+	Clock func() time.Time
 }
 
 // New builds a Proxy serving cfg.
 func New(cfg *config.Config, o Options) (*Proxy, error) {
-	p := &Proxy{states: newStates(), log: o.Logger, observer: o.Observer}
+	p := &Proxy{states: newStates(clock(o.Clock)), log: o.Logger, observer: o.Observer}
 	p.states.sync = o.Sync
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -82,7 +86,7 @@ func (p *Proxy) Apply(cfg *config.Config) error {
 		b.st.current.Store(b)
 		b.st.changes.notify()
 	}
-	s.followTableLimits(time.Now())
+	s.followTableLimits(p.states.clock.now())
 	return nil
 }
 

@@ -18,12 +18,13 @@ type states struct {
 	mu        sync.Mutex
 	members   map[string]*memberState
 	balancers map[string]*balancerState
+	clock     clock
 	// idleConn is how long a member connection stays open unused.
 	idleConn time.Duration
 }
 
-func newStates() *states {
-	return &states{members: map[string]*memberState{}, balancers: map[string]*balancerState{},
+func newStates(c clock) *states {
+	return &states{clock: c, members: map[string]*memberState{}, balancers: map[string]*balancerState{},
 		idleConn: memberIdleTTL}
 }
 
@@ -33,7 +34,7 @@ func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Lim
 	k := memberKey(b.Name, m.URL)
 	st := s.members[k]
 	if st == nil {
-		st = &memberState{bal: bst}
+		st = &memberState{bal: bst, clock: s.clock}
 		st.hc.Store(newPool(m.URL, limits, s.idleConn))
 		s.members[k] = st
 	}

@@ -36,7 +36,7 @@ type BalancerView struct {
 // View returns the state of every balancer of the snapshot.
 func (s *Snapshot) View() []BalancerView {
 	out := make([]BalancerView, 0, len(s.Balancers))
-	now := time.Now()
+	now := s.clock.now()
 	for _, b := range s.Balancers {
 		st := b.st
 		bv := BalancerView{
