@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"balancer/health"
 	"sync/atomic"
 	"time"
 
@@ -37,7 +38,8 @@ type memberState struct {
 	// bal is the state of the member's balancer.
 	bal *balancerState
 
-	health atomic.Pointer[HealthStatus]
+	// health is the last active health-check result.
+	health atomic.Pointer[health.Result]
 
 	// reqs counts answered requests by status class with their durations.
 	reqs requestCounters
