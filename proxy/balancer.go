@@ -32,7 +32,9 @@ type Balancer struct {
 	lifetime   time.Duration
 	sync       SessionSync
 	method     lbmethod.Method
-	clock      clock
+	// now tells the time of the session tables and the timeout wait
+	// (Options.Clock).
+	now func() time.Time
 
 	st *balancerState
 }

@@ -21,7 +21,7 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Mem
 				opts.tryTO = m.tryTO
 			}
 			var streaming bool
-			streaming, xerr = exchange(m.st, req, resp, &opts)
+			streaming, xerr = ops.exchange(m.st, req, resp, &opts)
 			rq.rec.Upstream += time.Since(start)
 			if !streaming {
 				m.st.requestDone()

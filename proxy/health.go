@@ -39,7 +39,7 @@ func (p *Proxy) SetHealthy(key string, healthy bool, last health.Result) {
 	st.health.Store(&last)
 	if st.setFlag(FlagHealthFailed, !healthy) {
 		if healthy {
-			st.recoveredAt.Store(st.clock.now().UnixNano())
+			st.recoveredAt.Store(st.now().UnixNano())
 			// httpd: a passing check also clears the error state.
 			st.clearError()
 			st.bal.changes.notify()

@@ -15,8 +15,9 @@ import (
 // which the member (same balancer, same URL) appears and must not be copied.
 type memberState struct {
 	sched lbmethod.Sched
-	// clock tells the time of the error state and slow start.
-	clock clock
+	// now tells the time of the error state and slow start
+	// (Options.Clock).
+	now func() time.Time
 
 	// runtime flags (FlagError, FlagHealthFailed) as atomics.
 	flags atomic.Uint32
@@ -51,7 +52,7 @@ type memberState struct {
 
 // markError puts the member in error for retry.
 func (st *memberState) markError(retry time.Duration, reason string) {
-	now := st.clock.now().UnixNano()
+	now := st.now().UnixNano()
 	st.errorUntil.Store(now + int64(retry))
 	if st.flags.Load()&FlagError == 0 {
 		st.errorSince.Store(now)
@@ -75,7 +76,7 @@ func (st *memberState) clearError() {
 			return
 		}
 		if st.flags.CompareAndSwap(f, f&^FlagError) {
-			st.recoveredAt.Store(st.clock.now().UnixNano())
+			st.recoveredAt.Store(st.now().UnixNano())
 			return
 		}
 	}

@@ -31,7 +31,7 @@ func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *M
 	// even when its old member is back, until a member re-issues the
 	// cookie with its own route.
 	if len(rq.sid) > 0 {
-		if moved, found := b.st.moved.Get(rq.sid, b.clock.now()); found {
+		if moved, found := b.st.moved.Get(rq.sid, b.now()); found {
 			if moved == string(route) {
 				b.st.moved.Delete(rq.sid)
 			} else if m := b.byRoute[moved]; m != nil && m.Usable() {

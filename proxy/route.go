@@ -1,12 +1,16 @@
 package proxy
 
-import "github.com/valyala/fasthttp"
+import (
+	"bytes"
 
-import "bytes"
+	"github.com/valyala/fasthttp"
+)
 
-// The route table: which balancer serves a request-target, and the
-// target as each member receives it.
+// The route: the request-target normalised (normalizeTarget), the
+// balancer that serves it (Snapshot.match), and the target as each member
+// receives it (setTarget).
 
+// route is one entry of the route table.
 type route struct {
 	path     string // without trailing slash ("" for "/")
 	bal      *Balancer
@@ -56,4 +60,67 @@ func setTarget(req *fasthttp.Request, rt *route, m *Member, rq *request) {
 	out = append(out, rest...)
 	rq.buf = out
 	req.SetRequestURIBytes(out)
+}
+
+// normalizeTarget returns the request-target that is routed and
+// forwarded, appended to dst: the client's, with percent-encoded
+// unreserved characters decoded (RFC 3986 §6.2.2.2: "/%73hop" is
+// "/shop", so it takes the /shop route, as in httpd, which matches the
+// decoded path) and every other percent-encoding kept, its hex digits
+// upper-cased. Like httpd with AllowEncodedSlashes Off, an encoded "/" or
+// "\" in the path is refused with 404, so a member never sees a path
+// whose segments differ from what was routed. The query is kept as sent.
+// checkTarget has already refused dot-segments, raw or encoded.
+func normalizeTarget(t, dst []byte) ([]byte, int, string) {
+	p := pathOf(t)
+	i := 0
+	for i < len(p) && p[i] != '%' {
+		i++
+	}
+	dst = append(dst[:0], t[:i]...)
+	if i == len(p) {
+		return append(dst, t[i:]...), 0, ""
+	}
+	for ; i < len(p); i++ {
+		c := p[i]
+		if c != '%' {
+			dst = append(dst, c)
+			continue
+		}
+		if i+2 >= len(p) || unhex(p[i+1]) < 0 || unhex(p[i+2]) < 0 {
+			return dst, fasthttp.StatusBadRequest, "invalid percent-encoding in the path"
+		}
+		d := byte(unhex(p[i+1])<<4 | unhex(p[i+2]))
+		switch {
+		case d == '/' || d == '\\':
+			return dst, fasthttp.StatusNotFound, "encoded slash in the path"
+		case isUnreserved(d):
+			dst = append(dst, d)
+		default:
+			dst = append(dst, '%', upperHex[d>>4], upperHex[d&15])
+		}
+		i += 2
+	}
+	return append(dst, t[len(p):]...), 0, ""
+}
+
+const upperHex = "0123456789ABCDEF"
+
+func unhex(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c-'a') + 10
+	case 'A' <= c && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// isUnreserved is RFC 3986's unreserved set: ALPHA / DIGIT / "-" / "." /
+// "_" / "~".
+func isUnreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
 }

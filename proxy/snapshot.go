@@ -17,7 +17,7 @@ type Snapshot struct {
 	Balancers []*Balancer
 	byName    map[string]*Balancer
 	routes    []route // longest path first
-	clock     clock
+	now       func() time.Time
 }
 
 // Balancer returns the named balancer or nil.
@@ -30,7 +30,7 @@ const seenWindow = 5 * time.Minute
 func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	snap := &Snapshot{Config: cfg, byName: map[string]*Balancer{}, clock: s.clock}
+	snap := &Snapshot{Config: cfg, byName: map[string]*Balancer{}, now: s.now}
 	for i := range cfg.Balancers {
 		bc := &cfg.Balancers[i]
 		bst := s.balancer(bc)
@@ -67,7 +67,7 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 			lifetime:   bc.SessionLifetime.D(),
 			sync:       s.sync,
 			method:     method,
-			clock:      s.clock,
+			now:        s.now,
 			st:         bst,
 		}
 		for _, code := range bc.FailOnStatus {

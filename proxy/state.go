@@ -18,13 +18,17 @@ type states struct {
 	mu        sync.Mutex
 	members   map[string]*memberState
 	balancers map[string]*balancerState
-	clock     clock
+	// now is Options.Clock, time.Now by default.
+	now func() time.Time
 	// idleConn is how long a member connection stays open unused.
 	idleConn time.Duration
 }
 
-func newStates(c clock) *states {
-	return &states{clock: c, members: map[string]*memberState{}, balancers: map[string]*balancerState{},
+func newStates(now func() time.Time) *states {
+	if now == nil {
+		now = time.Now
+	}
+	return &states{now: now, members: map[string]*memberState{}, balancers: map[string]*balancerState{},
 		idleConn: memberIdleTTL}
 }
 
@@ -34,7 +38,7 @@ func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Lim
 	k := memberKey(b.Name, m.URL)
 	st := s.members[k]
 	if st == nil {
-		st = &memberState{bal: bst, clock: s.clock}
+		st = &memberState{bal: bst, now: s.now}
 		st.hc.Store(newPool(m.URL, limits, s.idleConn))
 		s.members[k] = st
 	}

@@ -136,7 +136,7 @@ func (b *Balancer) cookieValue(ctx *fasthttp.RequestCtx) ([]byte, bool) {
 // learnedRoute looks a session id up in the learned table, asking the other
 // replicas (within the store's budget) on a local miss.
 func (b *Balancer) learnedRoute(sid []byte) (string, bool) {
-	now := b.clock.now()
+	now := b.now()
 	if r, ok := b.st.learned.Get(sid, now); ok {
 		return r, true
 	}
@@ -165,7 +165,7 @@ func (b *Balancer) afterResponse(ctx *fasthttp.RequestCtx, m *Member, rq *reques
 	if b.stick == nil {
 		return
 	}
-	now := b.clock.now()
+	now := b.now()
 	issued, hasSet := b.stick.issued(b, ctx)
 	answered := len(rq.sid) > 0 && ctx.Response.StatusCode() < 400 &&
 		(!hasSet || (issued != nil && string(b.stick.sessionOf(b, issued)) == string(rq.sid)))

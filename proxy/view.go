@@ -43,7 +43,7 @@ func (b *Balancer) LBStatus(m *Member) int64 { return b.method.LBStatus(b.views,
 
 // Sessions counts, by member route, the distinct sticky sessions served
 // within SessionsWindow.
-func (b *Balancer) Sessions() map[string]int { return b.st.seen.CountByRoute(b.clock.now()) }
+func (b *Balancer) Sessions() map[string]int { return b.st.seen.CountByRoute(b.now()) }
 
 // BalancerCounters are a balancer's request counters.
 type BalancerCounters struct {
