@@ -20,7 +20,13 @@ func (rq *request) attempt(req *fasthttp.Request, rt *route, m *Member) bool {
 		return false
 	}
 	setTarget(req, rt, m, rq)
-	setRouteChanged(req, m, rq)
+	// A sticky request moved away from its route's member says so
+	// (DESIGN.md §4).
+	if rq.from != "" && rq.from != m.Route {
+		req.Header.Set(HeaderRouteChanged, rq.from)
+	} else {
+		req.Header.Del(HeaderRouteChanged)
+	}
 	if rq.noHost {
 		req.Header.SetHost(m.host)
 	}
@@ -135,4 +141,22 @@ func errorStatus(x *exchangeError) (int, string) {
 		return fasthttp.StatusServiceUnavailable, "no member could be reached"
 	}
 	return fasthttp.StatusBadGateway, "the member's response was invalid or cut short"
+}
+
+// setTarget writes the request-target for member m: the route's prefix is
+// replaced by the member URL's path, as httpd's ProxyPass does (route /shop
+// with member http://h/app sends /shop/cart to /app/cart).
+func setTarget(req *fasthttp.Request, rt *route, m *Member, rq *request) {
+	if rt.path == "" && m.path == "" {
+		req.SetRequestURIBytes(rq.target)
+		return
+	}
+	rest := rq.target[len(rt.path):]
+	out := append(rq.buf[:0], m.path...)
+	if len(out) == 0 && (len(rest) == 0 || rest[0] != '/') {
+		out = append(out, '/')
+	}
+	out = append(out, rest...)
+	rq.buf = out
+	req.SetRequestURIBytes(out)
 }

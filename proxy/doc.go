@@ -13,18 +13,18 @@
 // The files follow one request, in the order it crosses them:
 //
 //	proxy.go      the Proxy, its options and servers (headerReceived)
-//	handler.go    the entry: handle, serve, finishBody, recoverPanic
+//	handler.go    the entry: handle, serve, recoverPanic
 //	request.go    the pooled per-request scratch space
-//	validate.go   the request head and target refused or let through
-//	route.go      the target normalised, the route matched, the target for a member
+//	validate.go   the request head refused or let through
+//	route.go      the target checked and normalised, the route matched
 //	edge.go       client-side settings: body limit, trusted proxies
-//	body.go       the client's body; what is kept for a retry (bufferBody)
+//	body.go       the client's body: kept for a retry (bufferBody), finished (finishBody)
 //	pick.go       the member for the first attempt and for retries
-//	sticky.go     stickiness: the stickymode bound once, tables kept after the answer
+//	sticky.go     stickiness: the stickymode bound once, the route's member, tables kept after the answer
 //	wait.go       the balancer timeout: waiting for a usable member
 //	headers.go    hop-by-hop headers, X-Forwarded-*, the route-changed header
 //	exchange.go   forward: attempts with retries, respond
-//	attempt.go    one attempt, shared with tunnel.go; failures and their status
+//	attempt.go    one attempt addressed to its member (shared with tunnel.go); failures and their status
 //	queue.go      a member's slots (max, maxqueue)
 //	client.go     one exchange over a member's pooled connection
 //	outbound.go   the request as written to the member

@@ -30,34 +30,6 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 	putRequest(rq)
 }
 
-// finishBody makes sure no byte of this request's body is read as the
-// next request: a body the balancer did not read to its end (it answered
-// by itself, the member answered early, an attempt failed) is dropped
-// from what has already arrived, up to drainLimit, or else the connection
-// is closed once the response is written, lingering to read and drop what
-// the client still sends so that it gets the response rather than a
-// reset.
-func (p *Proxy) finishBody(ctx *fasthttp.RequestCtx, rq *request) {
-	if rq.in.src == nil && !rq.in.eof {
-		rq.in.reset(ctx, 0, p.edge.Load()) // refused before the body was looked at
-	}
-	if rq.in.done() {
-		return
-	}
-	if ctx.Response.ConnectionClose() {
-		lingerOnClose(ctx.Conn()) // a request that cannot be framed safely: never read on
-		return
-	}
-	bp := copyBufs.Get().(*[]byte)
-	drained := rq.in.drain(*bp)
-	copyBufs.Put(bp)
-	if drained {
-		return
-	}
-	ctx.SetConnectionClose()
-	lingerOnClose(ctx.Conn())
-}
-
 func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, e *edge, rq *request) {
 	if status, reason := checkRequest(ctx); status != 0 {
 		ctx.SetConnectionClose()

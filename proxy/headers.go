@@ -61,16 +61,6 @@ func removeConnectionTokens(v []byte, rq *request, del func([]byte)) {
 	}
 }
 
-// setRouteChanged tells the member when a sticky request was moved away
-// from its route's member (DESIGN.md §4).
-func setRouteChanged(req *fasthttp.Request, m *Member, rq *request) {
-	if rq.from != "" && rq.from != m.Route {
-		req.Header.Set(HeaderRouteChanged, rq.from)
-	} else {
-		req.Header.Del(HeaderRouteChanged)
-	}
-}
-
 // cleanResponse strips hop-by-hop headers from the member's response.
 func cleanResponse(ctx *fasthttp.RequestCtx, rq *request) {
 	h := &ctx.Response.Header

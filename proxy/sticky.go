@@ -211,3 +211,25 @@ func (b *Balancer) setRouteCookie(ctx *fasthttp.RequestCtx, m *Member, rq *reque
 	c.SetSecure(ctx.IsTLS())
 	ctx.Response.Header.SetCookie(c)
 }
+
+// member returns the member serving route, following redirect routes when
+// it is unusable (httpd find_route_worker, bounded against loops, PR 59864).
+func (b *Balancer) routeMember(route []byte) (m *Member, redirected bool) {
+	m = b.byRoute[string(route)]
+	for i := 0; m != nil && i <= len(b.members); i++ {
+		if m.Usable() {
+			return m, i > 0
+		}
+		if m.Redirect == "" {
+			return nil, false
+		}
+		m = b.byRoute[m.Redirect]
+	}
+	return nil, false
+}
+
+// hasRoute reports whether route names a member of the balancer.
+func (b *Balancer) hasRoute(route []byte) bool {
+	_, ok := b.byRoute[string(route)]
+	return ok
+}
