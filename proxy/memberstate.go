@@ -46,7 +46,7 @@ type memberState struct {
 	reqs requestCounters
 
 	// hc is the member's connection pool, replaced when
-	// limits.maxresponseheaderbytes changes (limits.go).
+	// limits.maxresponseheaderbytes changes (pool.go).
 	hc atomic.Pointer[fasthttp.HostClient]
 }
 
