@@ -76,6 +76,8 @@ func (p *Proxy) mayRetry(xerr *exchangeError, rq *request, req *fasthttp.Request
 	return false
 }
 
+// errMemberFull is the failure of an attempt on a member with no free
+// slot (max, maxqueue): it may go to another member at once.
 var errMemberFull = &exchangeError{kind: errFull, err: errors.New("member at its max concurrent requests")}
 
 // exchangeError classifies why an exchange failed, which decides whether
