@@ -64,16 +64,16 @@ type balancerView struct {
 // a copy of it) and what only the page shows.
 type memberView struct {
 	*Member
-	ID         string
-	Color      string
-	Tone       string // row colour: ok, warn, bad, off
-	Badges     []badge
-	Share      float64 // of all the balancer's requests since start
-	Spread     float64 // of the traffic the spread bar shows
-	Rate       float64
-	Chart      chart
-	Draining   bool
-	Others     []string // the other routes, for the redirect choice
+	ID       string
+	Color    string
+	Tone     string // row colour: ok, warn, bad, off
+	Badges   []badge
+	Share    float64 // of all the balancer's requests since start
+	Spread   float64 // of the traffic the spread bar shows
+	Rate     float64
+	Chart    chart
+	Draining bool
+	Others   []string // the other routes, for the redirect choice
 }
 
 // badge is one status label.
