@@ -60,20 +60,20 @@ type balancerView struct {
 	Members []memberView
 }
 
-// memberView is one member row.
+// memberView is one member row: the member as the Backend read it (not
+// a copy of it) and what only the page shows.
 type memberView struct {
-	Member
-	ID         string
-	Color      string
-	Tone       string // row colour: ok, warn, bad, off
-	Badges     []badge
-	Share      float64 // of all the balancer's requests since start
-	Spread     float64 // of the traffic the spread bar shows
-	Rate       float64
-	Chart      chart
-	Draining   bool
-	SafeToStop bool
-	Others     []string // the other routes, for the redirect choice
+	*Member
+	ID       string
+	Color    string
+	Tone     string // row colour: ok, warn, bad, off
+	Badges   []badge
+	Share    float64 // of all the balancer's requests since start
+	Spread   float64 // of the traffic the spread bar shows
+	Rate     float64
+	Chart    chart
+	Draining bool
+	Others   []string // the other routes, for the redirect choice
 }
 
 // badge is one status label.
@@ -110,7 +110,8 @@ func (m *Manager) buildView(bs []Balancer, now time.Time) []balancerView {
 		bv.Shape = strings.Join(urls, " ")
 		shares, recentShares := make([]float64, len(b.Members)), make([]float64, len(b.Members))
 		cls, titles := make([]string, len(b.Members)), make([]string, len(b.Members))
-		for i, mb := range b.Members {
+		for i := range b.Members {
+			mb := &b.Members[i]
 			mv := memberView{Member: mb, ID: bv.ID + "-m" + strconv.Itoa(i), Color: "c" + strconv.Itoa(i%colors)}
 			mv.Rate, _ = recent(rates[i], k)
 			bv.Rate += mv.Rate
@@ -119,10 +120,10 @@ func (m *Manager) buildView(bs []Balancer, now time.Time) []balancerView {
 			}
 			shares[i], recentShares[i] = mv.Share, mv.Rate
 			mv.Chart = chart{W: sparkW, H: sparkH, Bars: sparkline(rates[i], slots, peak)}
-			mv.Chart.Label = chartLabel(mb, mv.Rate, rates[i], m.window())
-			mv.Badges, mv.Tone = badges(mb)
+			mv.Chart.Label = chartLabel(*mb, mv.Rate, rates[i], m.window())
+			mv.Badges, mv.Tone = badges(*mb)
 			mv.Draining = slices.Contains(mb.Status, "drain")
-			mv.SafeToStop = SafeToStop(mb)
+			mb.SafeToStop = SafeToStop(*mb)
 			for _, r := range routes {
 				if r != mb.Route {
 					mv.Others = append(mv.Others, r)
@@ -132,7 +133,7 @@ func (m *Manager) buildView(bs []Balancer, now time.Time) []balancerView {
 				mv.Others = append(mv.Others, mb.Redirect)
 			}
 			cls[i] = mv.Color
-			titles[i] = memberName(mb)
+			titles[i] = memberName(*mb)
 			bv.Members = append(bv.Members, mv)
 		}
 		if bv.Rate > 0 {

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"balancer/affinity"
@@ -10,11 +12,11 @@ import (
 
 // Balancer is one balancer as configured in a snapshot.
 type Balancer struct {
-	Name       string
-	cfg        *config.Balancer
-	spec       affinity.Spec
-	sticky     bool // stickysession configured
-	mode       string
+	Name string
+	cfg  *config.Balancer
+	spec affinity.Spec
+	// stick is the stickymode, nil without stickiness.
+	stick      stickiness
 	cookieName string // insert mode cookie
 	members    []*Member
 	views      []lbmethod.Member
@@ -30,6 +32,9 @@ type Balancer struct {
 	lifetime   time.Duration
 	sync       SessionSync
 	method     lbmethod.Method
+	// now tells the time of the session tables and the timeout wait
+	// (Options.Clock).
+	now func() time.Time
 
 	st *balancerState
 }
@@ -40,57 +45,34 @@ func (b *Balancer) Members() []*Member { return b.members }
 // Method returns the balancer's lbmethod.
 func (b *Balancer) Method() lbmethod.Method { return b.method }
 
-// member returns the member serving route, following redirect routes when
-// it is unusable (httpd find_route_worker, bounded against loops, PR 59864).
-func (b *Balancer) routeMember(route []byte) (m *Member, redirected bool) {
-	m = b.byRoute[string(route)]
-	for i := 0; m != nil && i <= len(b.members); i++ {
-		if m.Usable() {
-			return m, i > 0
-		}
-		if m.Redirect == "" {
-			return nil, false
-		}
-		m = b.byRoute[m.Redirect]
-	}
-	return nil, false
-}
-
-// hasRoute reports whether route names a member of the balancer.
-func (b *Balancer) hasRoute(route []byte) bool {
-	_, ok := b.byRoute[string(route)]
-	return ok
-}
-
-// choose runs the lbmethod; when every member is in error and forcerecovery
-// is on, errors are cleared first, as httpd's force_recovery does.
-func (b *Balancer) choose(views []lbmethod.Member) *Member {
-	i := b.method.Choose(views)
-	if i < 0 && b.recover && b.allInError() {
-		for _, m := range b.members {
-			m.st.clearError()
-		}
-		i = b.method.Choose(views)
-	}
-	if i < 0 {
-		return nil
-	}
-	return views[i].(*Member)
-}
-
-func (b *Balancer) allInError() bool {
-	n := 0
-	for _, m := range b.members {
-		if m.admin&(FlagDisabled|FlagStopped) != 0 {
-			continue
-		}
-		if m.st.flags.Load()&FlagError == 0 {
-			return false
-		}
-		n++
-	}
-	return n > 0
-}
-
 // HealthCheck returns the balancer's active check settings, nil for none.
 func (b *Balancer) HealthCheck() *config.HealthCheck { return b.cfg.HealthCheck }
+
+// balancerState is what a balancer keeps across snapshots.
+type balancerState struct {
+	// lbMu guards every member's lbstatus, whichever lbmethod (of this
+	// snapshot or an older one still serving requests) updates it.
+	lbMu sync.Mutex
+
+	// current is the balancer in the newest snapshot, and changes wakes
+	// the requests waiting for a usable member (balancer timeout).
+	current atomic.Pointer[Balancer]
+	changes changes
+
+	failovers    atomic.Int64 // sticky requests sent to another member
+	retries      atomic.Int64 // requests retried on another member
+	stickyHits   atomic.Int64
+	stickyMisses atomic.Int64 // requests without a usable session route
+	noMember     atomic.Int64 // 503 for want of a member
+	moves        atomic.Int64 // requests served by the member that took the session over
+	// refused counts requests the balancer answered itself (no member).
+	refused requestCounters
+
+	// moved remembers session id → route of the member that took it over.
+	moved *affinity.Table
+	// seen remembers session id → route recently served, for the drain
+	// helper and the page's "sessions" column.
+	seen *affinity.Table
+	// learned maps session ids from members' Set-Cookie to their route.
+	learned *affinity.Table
+}

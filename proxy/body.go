@@ -177,3 +177,72 @@ func (b *clientBody) drain(buf []byte) bool {
 	}
 	return b.eof
 }
+
+func isIdempotent(ctx *fasthttp.RequestCtx) bool {
+	h := &ctx.Request.Header
+	return h.IsGet() || h.IsHead() || h.IsOptions() || h.IsPut() || h.IsDelete() || h.IsTrace()
+}
+
+// bufferBody reads the request body up to limit into memory, so that it
+// can be sent again on a retry and, for a chunked body, so that broken
+// chunk framing is refused before anything reaches a member. What it
+// read is the outgoing body's head; whole tells whether that is the
+// entire body. A body too large to keep is streamed after its head by
+// the one attempt that sends it, and cannot be replayed.
+func bufferBody(rq *request, limit int64) error {
+	in := &rq.in
+	rq.out = outBody{rest: in, size: in.want}
+	if in.src == nil {
+		rq.out.whole = true
+		return nil
+	}
+	if in.want > limit || (in.want < 0 && limit <= 0) {
+		return nil
+	}
+	buf := rq.body[:0]
+	for int64(len(buf)) <= limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := in.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if in.done() {
+			rq.body, rq.out.head, rq.out.whole = buf, buf, true
+			return nil
+		}
+		if err != nil {
+			rq.body = buf
+			return err
+		}
+	}
+	rq.body, rq.out.head = buf, buf
+	return nil
+}
+
+// finishBody makes sure no byte of this request's body is read as the
+// next request: a body the balancer did not read to its end (it answered
+// by itself, the member answered early, an attempt failed) is dropped
+// from what has already arrived, up to drainLimit, or else the connection
+// is closed once the response is written, lingering to read and drop what
+// the client still sends so that it gets the response rather than a
+// reset.
+func (p *Proxy) finishBody(ctx *fasthttp.RequestCtx, rq *request) {
+	if rq.in.src == nil && !rq.in.eof {
+		rq.in.reset(ctx, 0, p.edge.Load()) // refused before the body was looked at
+	}
+	if rq.in.done() {
+		return
+	}
+	if ctx.Response.ConnectionClose() {
+		lingerOnClose(ctx.Conn()) // a request that cannot be framed safely: never read on
+		return
+	}
+	bp := copyBufs.Get().(*[]byte)
+	drained := rq.in.drain(*bp)
+	copyBufs.Put(bp)
+	if drained {
+		return
+	}
+	ctx.SetConnectionClose()
+	lingerOnClose(ctx.Conn())
+}

@@ -25,9 +25,10 @@ func setStatus(t *testing.T, p *Proxy, m *testutil.Member, status ...any) {
 // sessionsOf returns the sessions the balancer counts for a member (the
 // manager's "sessions" column, from which safetostop is derived).
 func sessionsOf(p *Proxy, route string) int {
-	for _, m := range p.Snapshot().View()[0].Members {
+	b := p.Snapshot().Balancers[0]
+	for _, m := range b.Members() {
 		if m.Route == route {
-			return m.Sessions
+			return b.Sessions()[route]
 		}
 	}
 	return -1

@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"bytes"
+	"net"
+	"net/netip"
 
 	"github.com/valyala/fasthttp"
 )
@@ -17,47 +19,6 @@ var hopHeaders = []string{
 // HeaderRouteChanged tells a member that a sticky request could not go to
 // its route's member; its value is the old route.
 const HeaderRouteChanged = "X-Balancer-Route-Changed"
-
-func isIdempotent(ctx *fasthttp.RequestCtx) bool {
-	h := &ctx.Request.Header
-	return h.IsGet() || h.IsHead() || h.IsOptions() || h.IsPut() || h.IsDelete() || h.IsTrace()
-}
-
-// bufferBody reads the request body up to limit into memory, so that it
-// can be sent again on a retry and, for a chunked body, so that broken
-// chunk framing is refused before anything reaches a member. What it
-// read is the outgoing body's head; whole tells whether that is the
-// entire body. A body too large to keep is streamed after its head by
-// the one attempt that sends it, and cannot be replayed.
-func bufferBody(rq *request, limit int64) error {
-	in := &rq.in
-	rq.out = outBody{rest: in, size: in.want}
-	if in.src == nil {
-		rq.out.whole = true
-		return nil
-	}
-	if in.want > limit || (in.want < 0 && limit <= 0) {
-		return nil
-	}
-	buf := rq.body[:0]
-	for int64(len(buf)) <= limit {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := in.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if in.done() {
-			rq.body, rq.out.head, rq.out.whole = buf, buf, true
-			return nil
-		}
-		if err != nil {
-			rq.body = buf
-			return err
-		}
-	}
-	rq.body, rq.out.head = buf, buf
-	return nil
-}
 
 // prepareRequest strips hop-by-hop headers and sets X-Forwarded-*, once
 // per request (attempts share it).
@@ -100,16 +61,6 @@ func removeConnectionTokens(v []byte, rq *request, del func([]byte)) {
 	}
 }
 
-// setRouteChanged tells the member when a sticky request was moved away
-// from its route's member (DESIGN.md §4).
-func setRouteChanged(req *fasthttp.Request, m *Member, rq *request) {
-	if rq.from != "" && rq.from != m.Route {
-		req.Header.Set(HeaderRouteChanged, rq.from)
-	} else {
-		req.Header.Del(HeaderRouteChanged)
-	}
-}
-
 // cleanResponse strips hop-by-hop headers from the member's response.
 func cleanResponse(ctx *fasthttp.RequestCtx, rq *request) {
 	h := &ctx.Response.Header
@@ -118,4 +69,59 @@ func cleanResponse(ctx *fasthttp.RequestCtx, rq *request) {
 		h.Del(k)
 	}
 	h.ResetConnectionClose()
+}
+
+// setForwarded sets X-Forwarded-For, -Host and -Proto for the member,
+// each exactly once whatever the client sent (a second X-Forwarded-For
+// left untouched is the address Tomcat's RemoteIpValve then trusts).
+//
+// X-Forwarded-For: the values of every X-Forwarded-For the client sent,
+// in order, joined with ", ", then the client's address; with
+// trustedproxies set, earlier values are kept only from a listed peer.
+// X-Forwarded-Host and -Proto: what the balancer saw (the Host header,
+// and whether the client connection is TLS), unless trustedproxies lists
+// the peer and it sent exactly one value, which is then kept.
+func setForwarded(ctx *fasthttp.RequestCtx, rq *request, e *edge) {
+	h := &ctx.Request.Header
+	peer := addrOf(ctx.RemoteIP())
+	trusted := e.trustsPeer(peer)
+
+	buf := rq.buf[:0]
+	if trusted {
+		for _, v := range h.PeekAll("X-Forwarded-For") {
+			if v = bytes.Trim(v, " \t,"); len(v) > 0 {
+				buf = append(buf, v...)
+				buf = append(buf, ", "...)
+			}
+		}
+	}
+	if peer.IsValid() {
+		buf = peer.AppendTo(buf)
+	} else {
+		buf = append(buf, "unknown"...)
+	}
+	h.Del("X-Forwarded-For")
+	h.SetBytesV("X-Forwarded-For", buf)
+	rq.buf = buf[:0]
+
+	keep := trusted && len(e.trusted) > 0
+	if !keep || len(h.PeekAll("X-Forwarded-Host")) != 1 {
+		h.Del("X-Forwarded-Host")
+		if host := h.Host(); len(host) > 0 {
+			h.SetBytesV("X-Forwarded-Host", host)
+		}
+	}
+	if !keep || len(h.PeekAll("X-Forwarded-Proto")) != 1 {
+		h.Del("X-Forwarded-Proto")
+		if ctx.IsTLS() {
+			h.Set("X-Forwarded-Proto", "https")
+		} else {
+			h.Set("X-Forwarded-Proto", "http")
+		}
+	}
+}
+
+func addrOf(ip net.IP) netip.Addr {
+	a, _ := netip.AddrFromSlice(ip)
+	return a.Unmap()
 }

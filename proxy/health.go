@@ -1,7 +1,7 @@
 package proxy
 
 import (
-	"time"
+	"balancer/health"
 )
 
 // HealthTarget is one member to check actively.
@@ -29,34 +29,39 @@ func (s *Snapshot) HealthTargets() map[string][]HealthTarget {
 // SetHealthy records an active health-check transition of the member
 // identified by key: a failed member takes no requests until it passes
 // again; its state and last result show in the manager.
-func (p *Proxy) SetHealthy(key string, healthy bool, last HealthStatus) {
+func (p *Proxy) SetHealthy(key string, healthy bool, last health.Result) {
 	p.states.mu.Lock()
 	st := p.states.members[key]
 	p.states.mu.Unlock()
 	if st == nil {
 		return
 	}
-	last.Healthy = healthy
 	st.health.Store(&last)
 	if st.setFlag(FlagHealthFailed, !healthy) {
 		if healthy {
-			st.recoveredAt.Store(time.Now().UnixNano())
+			st.recoveredAt.Store(st.now().UnixNano())
 			// httpd: a passing check also clears the error state.
 			st.clearError()
 			st.bal.changes.notify()
 		}
-		p.log.Info("member health changed", "member", key, "healthy", healthy, "error", last.Error)
+		p.log.Info("member health changed", "member", key, "healthy", healthy, "error", last.Err)
 	}
 }
 
 // RecordCheck stores a health-check result without a transition.
-func (p *Proxy) RecordCheck(key string, last HealthStatus) {
+// Together with SetHealthy it makes the Proxy a health.Reporter and
+// health.Recorder.
+func (p *Proxy) RecordCheck(key string, last health.Result) {
 	p.states.mu.Lock()
 	st := p.states.members[key]
 	p.states.mu.Unlock()
 	if st == nil {
 		return
 	}
-	last.Healthy = st.flags.Load()&FlagHealthFailed == 0
 	st.health.Store(&last)
 }
+
+var (
+	_ health.Reporter = (*Proxy)(nil)
+	_ health.Recorder = (*Proxy)(nil)
+)

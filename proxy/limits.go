@@ -3,8 +3,6 @@ package proxy
 import (
 	"time"
 
-	"github.com/valyala/fasthttp"
-
 	"balancer/affinity"
 	"balancer/config"
 )
@@ -46,42 +44,4 @@ func (s *Snapshot) followTableLimits(now time.Time) {
 			b.st.seen.SetLimits(size, seenWindow, now)
 		}
 	}
-}
-
-// SetSync replaces the store that shares sticky tables with other
-// replicas (nil for none); snapshots built from then on use it.
-func (p *Proxy) SetSync(s SessionSync) {
-	p.states.mu.Lock()
-	defer p.states.mu.Unlock()
-	p.states.sync = s
-}
-
-// newHostClient is a member's connection pool. Response heads are read
-// into buffers of limits.maxresponseheaderbytes, which bounds them.
-func newHostClient(addr string, isTLS bool, l *config.Limits, idle time.Duration) *fasthttp.HostClient {
-	return &fasthttp.HostClient{
-		Addr:                          addr,
-		IsTLS:                         isTLS,
-		MaxConns:                      8192,
-		MaxIdleConnDuration:           idle,
-		NoDefaultUserAgentHeader:      true,
-		DisableHeaderNamesNormalizing: false,
-		DisablePathNormalizing:        true,
-		ReadBufferSize:                int(l.MaxResponseHeaderBytes),
-	}
-}
-
-// followLimits gives the member a new connection pool when the response
-// head bound changed. The old pool's idle connections are closed; those
-// in use go back to it when their requests end and are closed after its
-// idle time (memberIdleTTL).
-func (st *memberState) followLimits(l *config.Limits) {
-	old := st.hc.Load()
-	if old.ReadBufferSize == int(l.MaxResponseHeaderBytes) {
-		return
-	}
-	hc := newHostClient(old.Addr, old.IsTLS, l, old.MaxIdleConnDuration)
-	hc.Dial = old.Dial
-	st.hc.Store(hc)
-	old.CloseIdleConnections()
 }

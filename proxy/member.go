@@ -102,7 +102,7 @@ func (m *Member) Factor() int64 {
 	if rec == 0 {
 		return m.lbfactor
 	}
-	el := time.Now().UnixNano() - rec
+	el := m.st.now().UnixNano() - rec
 	if el >= int64(m.slow) {
 		return m.lbfactor
 	}
@@ -128,7 +128,7 @@ func (m *Member) Usable() bool {
 	if f&FlagHealthFailed != 0 {
 		return false
 	}
-	if f&FlagError != 0 && time.Now().UnixNano() < m.st.errorUntil.Load() {
+	if f&FlagError != 0 && m.st.now().UnixNano() < m.st.errorUntil.Load() {
 		return false
 	}
 	return true
@@ -148,7 +148,7 @@ func (m *Member) Eligible() bool {
 // Flags returns admin and runtime flags together.
 func (m *Member) Flags() uint32 {
 	f := m.admin | m.st.flags.Load()
-	if f&FlagError != 0 && time.Now().UnixNano() >= m.st.errorUntil.Load() {
+	if f&FlagError != 0 && m.st.now().UnixNano() >= m.st.errorUntil.Load() {
 		// retry time elapsed: shown as usable until the next failure.
 		f &^= FlagError
 	}

@@ -1,7 +1,7 @@
 package proxy
 
 import (
-	"time"
+	"balancer/lbmethod"
 
 	"github.com/valyala/fasthttp"
 )
@@ -11,7 +11,7 @@ import (
 // the member that took the session over, else the lbmethod. It returns nil
 // with rq.rec.Status set when the request must be refused.
 func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *Member {
-	if !b.sticky {
+	if b.stick == nil {
 		rq.rec.Sticky = StickyNone
 		return b.balance(rq)
 	}
@@ -25,22 +25,13 @@ func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *M
 		return b.balance(rq)
 	}
 	var route []byte
-	switch b.mode {
-	case "learn":
-		rq.sid = value
-		if r, found := b.learnedRoute(value); found {
-			route = []byte(r)
-		}
-	default:
-		route = b.spec.Route(value)
-		rq.sid = b.spec.SessionID(value)
-	}
+	rq.sid, route = b.stick.session(b, value)
 	rq.rec.Route = route
 	// A session that failed over stays on the member that took it over,
 	// even when its old member is back, until a member re-issues the
 	// cookie with its own route.
 	if len(rq.sid) > 0 {
-		if moved, found := b.st.moved.Get(rq.sid, time.Now()); found {
+		if moved, found := b.st.moved.Get(rq.sid, b.now()); found {
 			if moved == string(route) {
 				b.st.moved.Delete(rq.sid)
 			} else if m := b.byRoute[moved]; m != nil && m.Usable() {
@@ -86,16 +77,6 @@ func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *M
 	return m
 }
 
-// cookieValue finds the sticky cookie in every Cookie header, first wins.
-func (b *Balancer) cookieValue(ctx *fasthttp.RequestCtx) ([]byte, bool) {
-	for _, h := range ctx.Request.Header.PeekAll(fasthttp.HeaderCookie) {
-		if v, ok := b.spec.FromCookie(h); ok {
-			return v, true
-		}
-	}
-	return nil, false
-}
-
 // balance asks the lbmethod for a member not yet tried.
 func (b *Balancer) balance(rq *request) *Member {
 	if len(rq.tried) == 0 {
@@ -139,20 +120,32 @@ func (b *Balancer) next(rq *request) *Member {
 	return b.balance(rq)
 }
 
-// learnedRoute looks a session id up in the learned table, asking the other
-// replicas (within the store's budget) on a local miss.
-func (b *Balancer) learnedRoute(sid []byte) (string, bool) {
-	now := time.Now()
-	if r, ok := b.st.learned.Get(sid, now); ok {
-		return r, true
+// choose runs the lbmethod; when every member is in error and forcerecovery
+// is on, errors are cleared first, as httpd's force_recovery does.
+func (b *Balancer) choose(views []lbmethod.Member) *Member {
+	i := b.method.Choose(views)
+	if i < 0 && b.recover && b.allInError() {
+		for _, m := range b.members {
+			m.st.clearError()
+		}
+		i = b.method.Choose(views)
 	}
-	if b.sync == nil {
-		return "", false
+	if i < 0 {
+		return nil
 	}
-	key := string(sid)
-	r, ok := b.sync.GetSession(b.Name, TableLearned, key)
-	if ok {
-		b.st.learned.PutUntil(key, r, now.Add(b.lifetime))
+	return views[i].(*Member)
+}
+
+func (b *Balancer) allInError() bool {
+	n := 0
+	for _, m := range b.members {
+		if m.admin&(FlagDisabled|FlagStopped) != 0 {
+			continue
+		}
+		if m.st.flags.Load()&FlagError == 0 {
+			return false
+		}
+		n++
 	}
-	return r, ok
+	return n > 0
 }

@@ -44,11 +44,18 @@ type Options struct {
 	Observer Observer
 	// Sync shares sticky tables with other replicas; nil for none.
 	Sync SessionSync
+	// Clock tells the time of the runtime's state machine: a member's
+	// error and retry time, slow start and recovery, the lifetimes of the
+	// session tables, the balancer timeout's wait, the manager's view.
+	// nil is time.Now; tests give a clock they move on instead of waiting.
+	// Socket deadlines and the durations measured for metrics always use
+	// the real time: the kernel and the observers know no other.
+	Clock func() time.Time
 }
 
 // New builds a Proxy serving cfg.
 func New(cfg *config.Config, o Options) (*Proxy, error) {
-	p := &Proxy{states: newStates(), log: o.Logger, observer: o.Observer}
+	p := &Proxy{states: newStates(o.Clock), log: o.Logger, observer: o.Observer}
 	p.states.sync = o.Sync
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -82,7 +89,7 @@ func (p *Proxy) Apply(cfg *config.Config) error {
 		b.st.current.Store(b)
 		b.st.changes.notify()
 	}
-	s.followTableLimits(time.Now())
+	s.followTableLimits(p.states.now())
 	return nil
 }
 

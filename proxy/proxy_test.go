@@ -214,7 +214,7 @@ func TestEndedSessionIsForgotten(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ms := threeMembers(t)
 			p, base := startProxy(t, threeYAML, ms...)
-			held := func() int { return p.Snapshot().View()[0].Members[0].Sessions }
+			held := func() int { return p.Snapshot().Balancers[0].Sessions()["node1"] }
 			get(t, base+tc.path, tc.headers...)
 			get(t, base+"/", "Cookie: JSESSIONID=b.node1")
 			if n := held(); n != 2 {

@@ -2,9 +2,7 @@ package proxy
 
 import (
 	"fmt"
-	"net/url"
 	"sort"
-	"sync"
 	"time"
 
 	"balancer/affinity"
@@ -19,90 +17,12 @@ type Snapshot struct {
 	Balancers []*Balancer
 	byName    map[string]*Balancer
 	routes    []route // longest path first
-}
-
-type route struct {
-	path     string // without trailing slash ("" for "/")
-	bal      *Balancer
-	reverse  bool
-	maxBody  int64
-	original string
+	now       func() time.Time
 }
 
 // Balancer returns the named balancer or nil.
 func (s *Snapshot) Balancer(name string) *Balancer { return s.byName[name] }
 
-// match returns the route for a raw request path: the longest configured
-// prefix that ends at a segment boundary ("/shop" matches "/shop",
-// "/shop/x", "/shop;jsessionid=…" but not "/shopping").
-func (s *Snapshot) match(path []byte) *route {
-	for i := range s.routes {
-		r := &s.routes[i]
-		n := len(r.path)
-		if len(path) < n || string(path[:n]) != r.path {
-			continue
-		}
-		if len(path) == n || path[n] == '/' || path[n] == ';' || path[n] == '?' {
-			return r
-		}
-	}
-	return nil
-}
-
-// states owns the long-lived per-member and per-balancer state, keyed by
-// identity, so snapshots built from successive configurations share it.
-type states struct {
-	sync      SessionSync // nil without a shared store
-	mu        sync.Mutex
-	members   map[string]*memberState
-	balancers map[string]*balancerState
-	// idleConn is how long a member connection stays open unused.
-	idleConn time.Duration
-}
-
-func newStates() *states {
-	return &states{members: map[string]*memberState{}, balancers: map[string]*balancerState{},
-		idleConn: memberIdleTTL}
-}
-
-func memberKey(balancer, url string) string { return balancer + " " + url }
-
-func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Limits, bst *balancerState) *memberState {
-	k := memberKey(b.Name, m.URL)
-	st := s.members[k]
-	if st == nil {
-		u, _ := url.Parse(m.URL)
-		addr := u.Host
-		if u.Port() == "" {
-			if u.Scheme == "https" {
-				addr += ":443"
-			} else {
-				addr += ":80"
-			}
-		}
-		st = &memberState{bal: bst}
-		st.hc.Store(newHostClient(addr, u.Scheme == "https", limits, s.idleConn))
-		s.members[k] = st
-	}
-	return st
-}
-
-func (s *states) balancer(b *config.Balancer) *balancerState {
-	st := s.balancers[b.Name]
-	if st == nil {
-		st = &balancerState{}
-		s.balancers[b.Name] = st
-	}
-	lifetime := b.SessionLifetime.D()
-	if st.moved == nil {
-		st.moved = affinity.NewTable(b.MaxSessions, lifetime)
-		st.learned = affinity.NewTable(b.MaxSessions, lifetime)
-		st.seen = affinity.NewTable(b.MaxSessions, seenWindow)
-	}
-	return st
-}
-
-// seenWindow is how long a session counts as held by the member that last
 // served it (the page's "sessions" column and the drain helper).
 const seenWindow = 5 * time.Minute
 
@@ -110,7 +30,7 @@ const seenWindow = 5 * time.Minute
 func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	snap := &Snapshot{Config: cfg, byName: map[string]*Balancer{}}
+	snap := &Snapshot{Config: cfg, byName: map[string]*Balancer{}, now: s.now}
 	for i := range cfg.Balancers {
 		bc := &cfg.Balancers[i]
 		bst := s.balancer(bc)
@@ -135,8 +55,7 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 			Name:       bc.Name,
 			cfg:        bc,
 			spec:       spec,
-			sticky:     bc.StickySession != "" || bc.StickyMode == "insert",
-			mode:       bc.StickyMode,
+			stick:      newStickiness(bc.StickySession, bc.StickyMode),
 			cookieName: bc.StickyCookie,
 			byRoute:    map[string]*Member{},
 			attempts:   bc.Attempts(),
@@ -148,6 +67,7 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 			lifetime:   bc.SessionLifetime.D(),
 			sync:       s.sync,
 			method:     method,
+			now:        s.now,
 			st:         bst,
 		}
 		for _, code := range bc.FailOnStatus {

@@ -1,148 +1,93 @@
 package proxy
 
-import (
-	"sync"
-	"sync/atomic"
-	"time"
+import "balancer/affinity"
 
-	"github.com/valyala/fasthttp"
+import "balancer/config"
 
-	"balancer/affinity"
-	"balancer/lbmethod"
-)
+import "time"
 
-// memberState is what a member keeps across snapshots: counters, error
-// state, health and its connection pool. It is shared by every snapshot in
-// which the member (same balancer, same URL) appears and must not be copied.
-type memberState struct {
-	sched lbmethod.Sched
+import "sync"
 
-	// runtime flags (FlagError, FlagHealthFailed) as atomics.
-	flags atomic.Uint32
-	// errorUntil is when a member in error may be retried (unix ns).
-	errorUntil atomic.Int64
-	// errorSince is when it entered error (unix ns), for the page.
-	errorSince atomic.Int64
-	// recoveredAt is when it last became usable (unix ns), for slow start.
-	recoveredAt atomic.Int64
+// The state registry: per-member and per-balancer state that outlives
+// snapshots, keyed by identity (balancer name + member URL).
 
-	errors   atomic.Int64 // failed exchanges
-	retries  atomic.Int64 // times its retry time elapsed and it was tried again
-	requests atomic.Int64 // responses delivered (for rates)
-
-	lastError atomic.Pointer[string]
-
-	// queue holds requests waiting for a slot when max is reached.
-	queue slotQueue
-	// bal is the state of the member's balancer.
-	bal *balancerState
-
-	health atomic.Pointer[HealthStatus]
-
-	// reqs counts answered requests by status class with their durations.
-	reqs requestCounters
-
-	// hc is the member's connection pool, replaced when
-	// limits.maxresponseheaderbytes changes (limits.go).
-	hc atomic.Pointer[fasthttp.HostClient]
+// states owns the long-lived per-member and per-balancer state, keyed by
+// identity, so snapshots built from successive configurations share it.
+type states struct {
+	sync      SessionSync // nil without a shared store
+	mu        sync.Mutex
+	members   map[string]*memberState
+	balancers map[string]*balancerState
+	// now is Options.Clock, time.Now by default.
+	now func() time.Time
+	// idleConn is how long a member connection stays open unused.
+	idleConn time.Duration
 }
 
-// HealthStatus is a member's last active health-check result.
-type HealthStatus struct {
-	Healthy  bool      `json:"healthy"`
-	Checked  time.Time `json:"checked"`
-	Status   int       `json:"status,omitempty"`
-	Error    string    `json:"error,omitempty"`
-	Duration string    `json:"duration,omitempty"`
-}
-
-// balancerState is what a balancer keeps across snapshots.
-type balancerState struct {
-	// lbMu guards every member's lbstatus, whichever lbmethod (of this
-	// snapshot or an older one still serving requests) updates it.
-	lbMu sync.Mutex
-
-	// current is the balancer in the newest snapshot, and changes wakes
-	// the requests waiting for a usable member (balancer timeout).
-	current atomic.Pointer[Balancer]
-	changes changes
-
-	failovers    atomic.Int64 // sticky requests sent to another member
-	retries      atomic.Int64 // requests retried on another member
-	stickyHits   atomic.Int64
-	stickyMisses atomic.Int64 // requests without a usable session route
-	noMember     atomic.Int64 // 503 for want of a member
-	moves        atomic.Int64 // requests served by the member that took the session over
-	// refused counts requests the balancer answered itself (no member).
-	refused requestCounters
-
-	// moved remembers session id → route of the member that took it over.
-	moved *affinity.Table
-	// seen remembers session id → route recently served, for the drain
-	// helper and the page's "sessions" column.
-	seen *affinity.Table
-	// learned maps session ids from members' Set-Cookie to their route.
-	learned *affinity.Table
-}
-
-// markError puts the member in error for retry.
-func (st *memberState) markError(retry time.Duration, reason string) {
-	now := time.Now().UnixNano()
-	st.errorUntil.Store(now + int64(retry))
-	if st.flags.Load()&FlagError == 0 {
-		st.errorSince.Store(now)
+func newStates(now func() time.Time) *states {
+	if now == nil {
+		now = time.Now
 	}
-	for {
-		f := st.flags.Load()
-		if st.flags.CompareAndSwap(f, f|FlagError) {
-			break
+	return &states{now: now, members: map[string]*memberState{}, balancers: map[string]*balancerState{},
+		idleConn: memberIdleTTL}
+}
+
+func memberKey(balancer, url string) string { return balancer + " " + url }
+
+func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Limits, bst *balancerState) *memberState {
+	k := memberKey(b.Name, m.URL)
+	st := s.members[k]
+	if st == nil {
+		st = &memberState{bal: bst, now: s.now}
+		st.hc.Store(newPool(m.URL, limits, s.idleConn))
+		s.members[k] = st
+	}
+	return st
+}
+
+func (s *states) balancer(b *config.Balancer) *balancerState {
+	st := s.balancers[b.Name]
+	if st == nil {
+		st = &balancerState{}
+		s.balancers[b.Name] = st
+	}
+	lifetime := b.SessionLifetime.D()
+	if st.moved == nil {
+		st.moved = affinity.NewTable(b.MaxSessions, lifetime)
+		st.learned = affinity.NewTable(b.MaxSessions, lifetime)
+		st.seen = affinity.NewTable(b.MaxSessions, seenWindow)
+	}
+	return st
+}
+
+// seenWindow is how long a session counts as held by the member that last
+
+// prune forgets the members and balancers that snap, now in force, no
+// longer has (removed by a reload or through the manager). Their idle
+// connections are closed at once; a request still in flight on an older
+// snapshot finishes normally, and its connection is closed once idle for
+// idleConn, when fasthttp's cleaner goroutine for the pool ends too.
+// Nothing refers to the state afterwards: /metrics and the page read the
+// snapshot, health checks are keyed by member and stopped by their
+// checker, and a reported check for a forgotten key is ignored.
+func (s *states) prune(snap *Snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keep := make(map[string]bool, len(s.members))
+	for _, b := range snap.Balancers {
+		for _, m := range b.members {
+			keep[memberKey(b.Name, m.URL)] = true
 		}
 	}
-	st.errors.Add(1)
-	st.lastError.Store(&reason)
-}
-
-// clearError takes the member out of error (retry elapsed, health check
-// passed, or forced recovery).
-func (st *memberState) clearError() {
-	for {
-		f := st.flags.Load()
-		if f&FlagError == 0 {
-			return
-		}
-		if st.flags.CompareAndSwap(f, f&^FlagError) {
-			st.recoveredAt.Store(time.Now().UnixNano())
-			return
+	for k, st := range s.members {
+		if !keep[k] {
+			delete(s.members, k)
+			st.hc.Load().CloseIdleConnections()
 		}
 	}
-}
-
-func (st *memberState) setFlag(flag uint32, on bool) (changed bool) {
-	for {
-		f := st.flags.Load()
-		n := f &^ flag
-		if on {
-			n |= flag
+	for name := range s.balancers {
+		if snap.byName[name] == nil {
+			delete(s.balancers, name)
 		}
-		if n == f {
-			return false
-		}
-		if st.flags.CompareAndSwap(f, n) {
-			return true
-		}
-	}
-}
-
-// requestDone ends one request to the member: busy goes down and the slot
-// goes to the first request queued for one (max), if any.
-func (st *memberState) requestDone() {
-	st.sched.Busy.Add(-1)
-	// Busy is lowered before waiting is read, and a queueing request
-	// raises waiting before it reads Busy: one of the two sees the other.
-	if st.queue.waiting.Load() > 0 {
-		st.handOver()
-	}
-	if st.bal != nil {
-		st.bal.changes.notify()
 	}
 }

@@ -1,12 +1,16 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"balancer/config"
 	"balancer/internal/testutil"
 )
 
@@ -24,6 +28,50 @@ routes:
   - path: /
     balancer: c
 `
+}
+
+// testClock is a clock for the proxy's state machine that moves only when
+// the test moves it (Options.Clock).
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock { return &testClock{now: time.Unix(1_700_000_000, 0)} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// startProxyClock is startProxy with the proxy's time told by c.
+func startProxyClock(t testing.TB, c *testClock, yml string, urls ...string) (*Proxy, string) {
+	t.Helper()
+	for i, u := range urls {
+		yml = strings.ReplaceAll(yml, fmt.Sprintf("{{m%d}}", i), u)
+	}
+	cfg, err := config.Parse("test.yaml", []byte(yml))
+	if err != nil {
+		t.Fatalf("config: %v\n%s", err, yml)
+	}
+	p, err := New(cfg, Options{Clock: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go p.Serve(ln)
+	t.Cleanup(func() { _ = p.servers.Shutdown(context.Background()) })
+	return p, "http://" + ln.Addr().String()
 }
 
 func TestNoFailover(t *testing.T) {
@@ -86,7 +134,8 @@ func TestRetryTimeThenRecovery(t *testing.T) {
 	ms := []*testutil.Member{testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2")}
 	// Close the member after the proxy has its port, so that the kernel
 	// cannot hand the freed port to the proxy's own listener.
-	p, base := startProxy(t, twoYAML("", "        retry: 300ms\n"), ms...)
+	clk := newTestClock()
+	p, base := startProxyClock(t, clk, twoYAML("", "        retry: 5m\n"), ms[0].URL, ms[1].URL)
 	dead := ms[0].Addr
 	ms[0].Close()
 	for i := 0; i < 10; i++ {
@@ -99,7 +148,12 @@ func TestRetryTimeThenRecovery(t *testing.T) {
 		t.Fatal("node1 not in error after refusing connections")
 	}
 	revived := testutil.StartMemberAt(t, "node1", dead)
-	time.Sleep(350 * time.Millisecond)
+	// Within its retry time node1 is skipped although it is back.
+	clk.Advance(4 * time.Minute)
+	if _, route, _ := get(t, base+"/", "Cookie: JSESSIONID=c.node1"); route != "node2" || revived.Count() != 0 {
+		t.Fatalf("node1 tried before its retry time ended: %q", route)
+	}
+	clk.Advance(time.Minute)
 	// The session's member is back, but the session moved to node2 and
 	// node2 never re-issued the cookie: it stays on node2 (fail-back would
 	// serve a stale session).
@@ -138,9 +192,10 @@ func TestMovedSessionFollowsReissuedCookie(t *testing.T) {
 // over the slowstart window.
 func TestSlowStart(t *testing.T) {
 	ms := []*testutil.Member{testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2")}
-	p, base := startProxy(t, twoYAML("", "        slowstart: 1s\n"), ms...)
+	clk := newTestClock()
+	p, base := startProxyClock(t, clk, twoYAML("", "        slowstart: 10m\n"), ms[0].URL, ms[1].URL)
 	m1 := p.Snapshot().Balancer("c").Members()[0]
-	m1.st.recoveredAt.Store(time.Now().UnixNano())
+	m1.st.recoveredAt.Store(clk.Now().UnixNano())
 	share := func() float64 {
 		n := 0
 		for i := 0; i < 40; i++ {
@@ -151,7 +206,7 @@ func TestSlowStart(t *testing.T) {
 		return float64(n) / 40
 	}
 	early := share()
-	time.Sleep(1100 * time.Millisecond)
+	clk.Advance(10 * time.Minute)
 	late := share()
 	t.Logf("node1 share right after recovery %.2f, after the window %.2f", early, late)
 	if !(early < 0.3 && late > 0.4) {
@@ -159,34 +214,78 @@ func TestSlowStart(t *testing.T) {
 	}
 }
 
+// gatedMember is a member that holds every request until release is
+// called; arrived receives one value per request as it comes in.
+type gatedMember struct {
+	URL     string
+	arrived chan struct{}
+	gate    chan struct{}
+	once    sync.Once
+}
+
+func startGatedMember(t testing.TB, route string) *gatedMember {
+	t.Helper()
+	g := &gatedMember{arrived: make(chan struct{}, 64), gate: make(chan struct{})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.arrived <- struct{}{}
+		<-g.gate
+		w.Header().Set("X-Route", route)
+		fmt.Fprintf(w, "route=%s\n", route)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { g.release(); srv.Close() })
+	g.URL = "http://" + ln.Addr().String()
+	return g
+}
+
+func (g *gatedMember) release() { g.once.Do(func() { close(g.gate) }) }
+
+// wait waits for n requests to have arrived.
+func (g *gatedMember) wait(t testing.TB, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		select {
+		case <-g.arrived:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d requests reached the member", i, n)
+		}
+	}
+}
+
 // TestMaxWithQueue: a member at its max sheds new requests to its peer;
 // a sticky request waits in the bounded queue for a slot.
 func TestMaxWithQueue(t *testing.T) {
-	ms := []*testutil.Member{testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2")}
-	ms[0].Delay.Store(int64(200 * time.Millisecond))
-	_, base := startProxy(t, twoYAML("", "        max: 2\n        maxqueue: 1\n        queuetimeout: 1s\n"), ms...)
+	node1, node2 := startGatedMember(t, "node1"), testutil.StartMember(t, "node2")
+	p, base := startProxyClock(t, newTestClock(),
+		twoYAML("", "        max: 2\n        maxqueue: 1\n        queuetimeout: 1m\n"), node1.URL, node2.URL)
 	var wg sync.WaitGroup
-	routes := make([]string, 4)
+	routes := make([]string, 3)
 	for i := 0; i < 2; i++ {
 		wg.Add(1)
 		go func(i int) { defer wg.Done(); _, routes[i], _ = get(t, base+"/", "Cookie: JSESSIONID=x.node1") }(i)
 	}
-	time.Sleep(50 * time.Millisecond) // node1 is full
-	for i := 2; i < 4; i++ {
+	node1.wait(t, 2) // node1 is full
+	for i := 0; i < 4; i++ {
 		if _, r, _ := get(t, base+"/"); r != "node2" {
 			t.Fatalf("new request went to the full member %q", r)
 		}
 	}
 	// A third sticky request queues and is served by node1 when a slot frees.
-	start := time.Now()
-	_, r, _ := get(t, base+"/", "Cookie: JSESSIONID=y.node1")
-	wg.Wait()
-	if r != "node1" {
-		t.Fatalf("queued sticky request served by %q", r)
+	wg.Add(1)
+	go func() { defer wg.Done(); _, routes[2], _ = get(t, base+"/", "Cookie: JSESSIONID=y.node1") }()
+	m1 := p.Snapshot().Balancer("c").Members()[0]
+	testutil.Eventually(t, "the third sticky request queued for node1", func() bool { return m1.st.queued() == 1 })
+	if node2.Count() != 4 {
+		t.Fatalf("node2 served %d requests, want the 4 new ones only", node2.Count())
 	}
-	t.Logf("queued request waited %v", time.Since(start))
-	if fmt.Sprint(routes[:2]) != "[node1 node1]" {
-		t.Fatalf("sticky requests: %v", routes[:2])
+	node1.release()
+	wg.Wait()
+	if fmt.Sprint(routes) != "[node1 node1 node1]" {
+		t.Fatalf("sticky requests (the last one queued): %v", routes)
 	}
 }
 

@@ -42,7 +42,7 @@ func (p *Proxy) PutRemote(balancer, table, sid, route string, expires time.Time)
 // RangeSessions calls f with every live entry of the shared sticky tables
 // until f returns false (to write them back to a store that lost them).
 func (p *Proxy) RangeSessions(f func(balancer, table, sid, route string, expires time.Time) bool) {
-	now := time.Now()
+	now := p.states.now()
 	for _, b := range p.snap.Load().Balancers {
 		more := true
 		for _, t := range [...]struct {
@@ -58,4 +58,12 @@ func (p *Proxy) RangeSessions(f func(balancer, table, sid, route string, expires
 			}
 		}
 	}
+}
+
+// SetSync replaces the store that shares sticky tables with other
+// replicas (nil for none); snapshots built from then on use it.
+func (p *Proxy) SetSync(s SessionSync) {
+	p.states.mu.Lock()
+	defer p.states.mu.Unlock()
+	p.states.sync = s
 }

@@ -2,69 +2,64 @@ package proxy
 
 import (
 	"time"
+
+	"balancer/health"
 )
 
-// MemberView is a point-in-time copy of a member's state, for the manager.
-type MemberView struct {
-	URL, Route, Redirect string
-	LoadFactor           float64
-	LBSet                int
-	Flags                []string
-	Usable               bool
-	Elected, Busy        int64
-	Transferred, Read    int64
-	Errors, LBStatus     int64
-	LastError            string
-	ErrorUntil           time.Time // zero unless in error
-	Health               *HealthStatus
-	// Sessions counts distinct sticky sessions it served within
-	// SessionsWindow; LastSession is the last time one reached it.
-	Sessions       int
-	SessionsWindow time.Duration
+// What the manager reads of the runtime. Nothing here is a copy of a
+// member's state: the manager reads the live counters (Member.Sched,
+// Member.Flags, the methods below) once, into the one view it shows.
+
+// SessionsWindow is how long a session counts as held by the member that
+// last served it (the page's "sessions" column and the drain helper).
+const SessionsWindow = seenWindow
+
+// Errors counts the member's failed exchanges.
+func (m *Member) Errors() int64 { return m.st.errors.Load() }
+
+// LastError says why the member last failed; "" when it never did.
+func (m *Member) LastError() string {
+	if p := m.st.lastError.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
-// BalancerView is a point-in-time copy of a balancer's state.
-type BalancerView struct {
-	Name                   string
+// ErrorUntil is when a member in error is tried again; zero unless it is
+// in error.
+func (m *Member) ErrorUntil() time.Time {
+	if m.Flags()&FlagError == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, m.st.errorUntil.Load())
+}
+
+// Health is the member's last active health-check result, nil before the
+// first; whether the member counts as failed is its FlagHealthFailed.
+func (m *Member) Health() *health.Result { return m.st.health.Load() }
+
+// LBStatus is the lbmethod's running status of m (httpd's "Load" column).
+func (b *Balancer) LBStatus(m *Member) int64 { return b.method.LBStatus(b.views, m.idx) }
+
+// Sessions counts, by member route, the distinct sticky sessions served
+// within SessionsWindow.
+func (b *Balancer) Sessions() map[string]int { return b.st.seen.CountByRoute(b.now()) }
+
+// BalancerCounters are a balancer's request counters.
+type BalancerCounters struct {
 	Failovers, Retries     int64
 	StickyHits, StickyMiss int64
 	Moves, NoMember        int64
-	MovedSessions          int
-	Members                []MemberView
+	// MovedSessions is the size of the moved-session table.
+	MovedSessions int
 }
 
-// View returns the state of every balancer of the snapshot.
-func (s *Snapshot) View() []BalancerView {
-	out := make([]BalancerView, 0, len(s.Balancers))
-	now := time.Now()
-	for _, b := range s.Balancers {
-		st := b.st
-		bv := BalancerView{
-			Name: b.Name, Failovers: st.failovers.Load(), Retries: st.retries.Load(),
-			StickyHits: st.stickyHits.Load(), StickyMiss: st.stickyMisses.Load(),
-			Moves: st.moves.Load(), NoMember: st.noMember.Load(), MovedSessions: st.moved.Len(),
-		}
-		perRoute := st.seen.CountByRoute(now)
-		for _, m := range b.members {
-			ms := m.st
-			f := m.Flags()
-			mv := MemberView{
-				URL: m.URL, Route: m.Route, Redirect: m.Redirect, LoadFactor: m.LoadFactor(), LBSet: m.lbset,
-				Flags: FlagNames(f), Usable: m.Usable(),
-				Elected: ms.sched.Elected.Load(), Busy: ms.sched.Busy.Load(),
-				Transferred: ms.sched.Transferred.Load(), Read: ms.sched.Read.Load(),
-				Errors: ms.errors.Load(), LBStatus: b.method.LBStatus(b.views, m.idx),
-				Health: ms.health.Load(), Sessions: perRoute[m.Route], SessionsWindow: seenWindow,
-			}
-			if p := ms.lastError.Load(); p != nil {
-				mv.LastError = *p
-			}
-			if f&FlagError != 0 {
-				mv.ErrorUntil = time.Unix(0, ms.errorUntil.Load())
-			}
-			bv.Members = append(bv.Members, mv)
-		}
-		out = append(out, bv)
+// Counters reads the balancer's counters.
+func (b *Balancer) Counters() BalancerCounters {
+	st := b.st
+	return BalancerCounters{
+		Failovers: st.failovers.Load(), Retries: st.retries.Load(),
+		StickyHits: st.stickyHits.Load(), StickyMiss: st.stickyMisses.Load(),
+		Moves: st.moves.Load(), NoMember: st.noMember.Load(), MovedSessions: st.moved.Len(),
 	}
-	return out
 }

@@ -55,7 +55,7 @@ func (b *Balancer) waitForMember(rq *request) *Member {
 	c := &b.st.changes
 	c.waiting.Add(1)
 	defer c.waiting.Add(-1)
-	deadline := time.Now().Add(b.timeout)
+	deadline := b.now().Add(b.timeout)
 	t := time.NewTimer(b.timeout)
 	defer t.Stop()
 	for {
@@ -68,7 +68,7 @@ func (b *Balancer) waitForMember(rq *request) *Member {
 		if m := cur.chooseUntried(rq); m != nil {
 			return m
 		}
-		now := time.Now()
+		now := b.now()
 		if !now.Before(deadline) {
 			return nil
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"balancer/config"
+	"balancer/health"
 	"balancer/internal/testutil"
 )
 
@@ -56,10 +57,10 @@ func TestBalancerTimeout(t *testing.T) {
 		{
 			name: "its health check passes", balancer: "    timeout: 1m\n",
 			before: func(t *testing.T, p *Proxy, m *testutil.Member, _ string) {
-				p.SetHealthy(memberKey("c", m.URL), false, HealthStatus{})
+				p.SetHealthy(memberKey("c", m.URL), false, health.Result{})
 			},
 			during: func(t *testing.T, p *Proxy, _ string) {
-				p.SetHealthy(memberKey("c", p.Snapshot().Balancer("c").Members()[0].URL), true, HealthStatus{})
+				p.SetHealthy(memberKey("c", p.Snapshot().Balancer("c").Members()[0].URL), true, health.Result{})
 			},
 			status: 200, waitsInFlight: 1,
 		},

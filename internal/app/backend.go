@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"balancer/config"
+	"balancer/health"
 	managerui "balancer/manager-ui"
 	"balancer/proxy"
 )
@@ -13,15 +14,16 @@ type backend struct{ a *App }
 
 var _ managerui.Backend = backend{}
 
-// Balancers implements managerui.Backend.
+// Balancers implements managerui.Backend. Each member's live state is
+// read once, straight into the view the page and the API show.
 func (b backend) Balancers() []managerui.Balancer {
 	snap := b.a.proxy.Snapshot()
-	views := snap.View()
-	out := make([]managerui.Balancer, 0, len(views))
-	for i, v := range views {
+	out := make([]managerui.Balancer, 0, len(snap.Balancers))
+	for i, pb := range snap.Balancers {
 		bc := &snap.Config.Balancers[i]
+		c := pb.Counters()
 		mb := managerui.Balancer{
-			Name:             v.Name,
+			Name:             pb.Name,
 			LBMethod:         bc.LBMethod,
 			StickySession:    bc.StickySession,
 			StickySessionSep: bc.StickySessionSep,
@@ -32,28 +34,31 @@ func (b backend) Balancers() []managerui.Balancer {
 			MaxAttempts:      bc.Attempts(),
 			ForceRecovery:    bc.Recover(),
 			FailOnStatus:     bc.FailOnStatus,
-			Failovers:        v.Failovers,
-			Retries:          v.Retries,
-			StickyHits:       v.StickyHits,
-			StickyMisses:     v.StickyMiss,
-			MovedSessions:    v.MovedSessions,
+			Failovers:        c.Failovers,
+			Retries:          c.Retries,
+			StickyHits:       c.StickyHits,
+			StickyMisses:     c.StickyMiss,
+			MovedSessions:    c.MovedSessions,
 		}
 		for _, r := range snap.Config.Routes {
-			if r.Balancer == v.Name {
+			if r.Balancer == pb.Name {
 				mb.Paths = append(mb.Paths, r.Path)
 			}
 		}
-		for _, m := range v.Members {
+		sessions := pb.Sessions()
+		for _, m := range pb.Members() {
+			s := m.Sched()
+			f := m.Flags()
 			mm := managerui.Member{
-				Route: m.Route, URL: m.URL, Redirect: m.Redirect, LoadFactor: m.LoadFactor, LBSet: m.LBSet,
-				Status: m.Flags, Usable: m.Usable, Elected: m.Elected, Busy: m.Busy,
-				Transferred: m.Transferred, Read: m.Read, Errors: m.Errors, LBStatus: m.LBStatus,
-				LastError: m.LastError, Sessions: m.Sessions, SessionsWindow: m.SessionsWindow.String(),
-				Health: memberHealth(bc, m.Health),
+				Route: m.Route, URL: m.URL, Redirect: m.Redirect, LoadFactor: m.LoadFactor(), LBSet: m.LBSet(),
+				Status: proxy.FlagNames(f), Usable: m.Usable(),
+				Elected: s.Elected.Load(), Busy: s.Busy.Load(), Transferred: s.Transferred.Load(), Read: s.Read.Load(),
+				Errors: m.Errors(), LBStatus: pb.LBStatus(m), LastError: m.LastError(),
+				Sessions: sessions[m.Route], SessionsWindow: proxy.SessionsWindow.String(),
+				Health: memberHealth(bc, m.Health(), f&proxy.FlagHealthFailed == 0),
 			}
-			if !m.ErrorUntil.IsZero() {
-				t := m.ErrorUntil
-				mm.ErrorUntil = &t
+			if until := m.ErrorUntil(); !until.IsZero() {
+				mm.ErrorUntil = &until
 			}
 			mb.Members = append(mb.Members, mm)
 		}
@@ -62,19 +67,21 @@ func (b backend) Balancers() []managerui.Balancer {
 	return out
 }
 
-func memberHealth(bc *config.Balancer, h *proxy.HealthStatus) managerui.Health {
+// memberHealth is the page's health of a member: its state, and the last
+// check's result (h, nil before the first).
+func memberHealth(bc *config.Balancer, h *health.Result, healthy bool) managerui.Health {
 	if bc.HealthCheck == nil {
 		return managerui.Health{State: "unchecked"}
 	}
 	if h == nil {
 		return managerui.Health{State: "healthy"}
 	}
-	out := managerui.Health{State: "healthy", Status: h.Status, Error: h.Error}
-	if !h.Healthy {
+	out := managerui.Health{State: "healthy", Status: h.Status, Error: h.Err}
+	if !healthy {
 		out.State = "failed"
 	}
-	if !h.Checked.IsZero() {
-		t := h.Checked
+	if !h.At.IsZero() {
+		t := h.At
 		out.Checked = &t
 	}
 	return out

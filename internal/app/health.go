@@ -5,26 +5,7 @@ import (
 
 	"balancer/config"
 	"balancer/health"
-	"balancer/proxy"
 )
-
-// healthReporter hands the checker's transitions and results to the
-// runtime, which declares what it needs without knowing the checker.
-type healthReporter struct{ p *proxy.Proxy }
-
-func status(r health.Result) proxy.HealthStatus {
-	return proxy.HealthStatus{Checked: r.At, Status: r.Status, Error: r.Err, Duration: r.Duration.String()}
-}
-
-// SetHealthy implements health.Reporter.
-func (h healthReporter) SetHealthy(key string, healthy bool, last health.Result) {
-	h.p.SetHealthy(key, healthy, status(last))
-}
-
-// RecordCheck implements health.Recorder.
-func (h healthReporter) RecordCheck(key string, last health.Result) {
-	h.p.RecordCheck(key, status(last))
-}
 
 // startHealth runs the active checks of every balancer with a healthcheck.
 // It holds the lock edits and reloads hold: the manager and the public
@@ -32,7 +13,8 @@ func (h healthReporter) RecordCheck(key string, last health.Result) {
 func (a *App) startHealth() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.health = health.New(healthReporter{a.proxy}, health.WithLogger(a.log))
+	// The runtime is the checker's Reporter and Recorder.
+	a.health = health.New(a.proxy, health.WithLogger(a.log))
 	a.syncHealth(a.running)
 	a.health.Start(context.Background())
 }

@@ -1,30 +1,10 @@
 package proxy
 
 import (
-	"errors"
 	"strconv"
 
 	"github.com/valyala/fasthttp"
 )
-
-var errFullErr = errors.New("member at its max concurrent requests")
-
-// errorStatus maps a failed exchange to the client's status: timeouts 504,
-// everything else 502, no member at all 503 (oxy's StdHandler mapping).
-func errorStatus(x *exchangeError) (int, string) {
-	if x == nil {
-		return fasthttp.StatusServiceUnavailable, "no member available"
-	}
-	switch x.kind {
-	case errTimeout, errTryTimeout:
-		return fasthttp.StatusGatewayTimeout, "the member did not answer in time"
-	case errFull:
-		return fasthttp.StatusServiceUnavailable, "every member is at its limit of concurrent requests"
-	case errDial:
-		return fasthttp.StatusServiceUnavailable, "no member could be reached"
-	}
-	return fasthttp.StatusBadGateway, "the member's response was invalid or cut short"
-}
 
 // refuse answers the client from the balancer itself with a short plain
 // text body; internal error text never reaches the client.

@@ -128,18 +128,10 @@ func (p *Proxy) tunnel(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Memb
 	prepareRequest(ctx, rq, e)
 	req.Header.SetBytesV(fasthttp.HeaderUpgrade, upgrade)
 	req.Header.Set(fasthttp.HeaderConnection, "Upgrade")
-	if len(req.Header.Host()) == 0 {
-		req.Header.SetHost(m.host)
-	}
-	setTarget(req, rt, m, rq)
-	setRouteChanged(req, m, rq)
-	if !m.st.acquire(m.max, m.maxQueue, m.queueTO) {
+	if !rq.attempt(req, rt, m) {
 		p.refuse(ctx, rq, fasthttp.StatusServiceUnavailable, "member at its limit of concurrent requests")
 		return
 	}
-	m.st.sched.Elected.Add(1)
-	rq.tried = append(rq.tried, m)
-	rq.rec.Attempts = 1
 	start := time.Now()
 	conn, br, closeConn, xerr := ops.upgrade(m.st, req, &ctx.Response, m.connTO, m.timeout)
 	rq.rec.Upstream = time.Since(start)
@@ -214,40 +206,4 @@ func closeWrite(c net.Conn) {
 	} else {
 		c.Close()
 	}
-}
-
-// upgrade sends an upgrade request on a connection of its own and reads
-// the response head; on 101 the connection is handed over to the caller.
-func (o connOps[C]) upgrade(st *memberState, req *fasthttp.Request, resp *fasthttp.Response, connTO, timeout time.Duration) (net.Conn, *bufio.Reader, func(), *exchangeError) {
-	hc := st.hc.Load()
-	cc, err := o.acquire(hc, connTO, true)
-	if err != nil {
-		return nil, nil, nil, &exchangeError{errDial, err}
-	}
-	conn := cc.Conn()
-	closeConn := func() { o.close(hc, cc) }
-	if timeout > 0 {
-		_ = conn.SetDeadline(time.Now().Add(timeout))
-	}
-	bw := bufio.NewWriter(conn)
-	if err = writeRequest(bw, req, nil); err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		closeConn()
-		return nil, nil, nil, classifyIO(err, errTimeout)
-	}
-	br := bufio.NewReader(conn)
-	resp.Reset()
-	if err = readHeader(resp, br); err != nil {
-		closeConn()
-		return nil, nil, nil, classifyIO(err, errTimeout)
-	}
-	if resp.StatusCode() != fasthttp.StatusSwitchingProtocols && !noBody(resp.StatusCode()) {
-		if err = resp.ReadBody(br, 0); err != nil {
-			closeConn()
-			return nil, nil, nil, classifyIO(err, errBadResp)
-		}
-	}
-	return conn, br, closeConn, nil
 }

@@ -1,0 +1,118 @@
+package proxy
+
+import (
+	"bytes"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// handle is the request's life: route table, affinity, member choice,
+// forward with retries, response rewrite, counters.
+func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
+	rq := getRequest()
+	defer p.recoverPanic(ctx, rq)
+	rq.rec.Start = time.Now()
+	snap := p.snap.Load()
+	p.serve(ctx, snap, p.edge.Load(), rq)
+	p.finishBody(ctx, rq)
+	d := time.Since(rq.rec.Start)
+	if m := rq.rec.Member; m != nil {
+		m.st.reqs.observe(rq.rec.Status, d)
+	} else if b := rq.rec.Balancer; b != nil {
+		b.st.refused.observe(rq.rec.Status, d)
+	}
+	if p.observer != nil {
+		p.observer.Done(ctx, &rq.rec)
+	}
+	putRequest(rq)
+}
+
+func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, e *edge, rq *request) {
+	if status, reason := checkRequest(ctx); status != 0 {
+		ctx.SetConnectionClose()
+		p.refuse(ctx, rq, status, reason)
+		return
+	}
+	raw := ctx.Request.Header.RequestURI()
+	if reason := checkTarget(raw); reason != "" {
+		p.refuse(ctx, rq, fasthttp.StatusBadRequest, reason)
+		return
+	}
+	target, status, reason := normalizeTarget(raw, rq.target)
+	rq.target = target
+	if status != 0 {
+		p.refuse(ctx, rq, status, reason)
+		return
+	}
+	rt := snap.match(pathOf(target))
+	if rt == nil {
+		p.refuse(ctx, rq, fasthttp.StatusNotFound, "no route for this path")
+		return
+	}
+	b := rt.bal
+	rq.rec.Balancer = b
+	limit := e.bodyLimit(rt)
+	rq.in.reset(ctx, limit, e)
+	if limit > 0 && rq.in.want > limit {
+		p.refuse(ctx, rq, fasthttp.StatusRequestEntityTooLarge, "request body too large")
+		return
+	}
+	m := b.pick(ctx, target, rq)
+	if m == nil {
+		p.refuse(ctx, rq, rq.rec.Status, rq.rec.Reason)
+		return
+	}
+	rq.noHost = len(ctx.Request.Header.Host()) == 0
+	if isUpgrade(ctx) {
+		p.tunnel(ctx, rt, b, m, rq, e)
+		return
+	}
+	rq.idempotent = isIdempotent(ctx)
+	if err := bufferBody(rq, b.retryBuf); err != nil {
+		status, reason := bodyStatus(err)
+		p.refuse(ctx, rq, status, reason)
+		return
+	}
+	rq.replayable = rq.out.whole
+	prepareRequest(ctx, rq, e)
+	p.forward(ctx, rt, b, m, rq)
+}
+
+// recoverPanic is the last guard of the request path: a panic while
+// serving one request becomes a 500 on a connection that is then closed,
+// a log line with the stack and a count in Panics, never a dead process
+// (net/http's server does the same; fasthttp's does not).
+func (p *Proxy) recoverPanic(ctx *fasthttp.RequestCtx, rq *request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	p.panics.Add(1)
+	p.log.Error("panic while serving a request; answered 500 and closed the connection",
+		"panic", fmt.Sprint(v), "method", string(ctx.Method()), "path", string(routePath(ctx.Request.Header.RequestURI())),
+		"stack", string(debug.Stack()))
+	ctx.Response.Reset()
+	ctx.SetStatusCode(fasthttp.StatusInternalServerError)
+	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.SetBodyString("500 Internal Server Error\n")
+	ctx.SetConnectionClose()
+	lingerOnClose(ctx.Conn())
+	// rq is dropped rather than pooled: its state is unknown.
+	_ = rq
+}
+
+// Panics returns how many requests ended in a recovered panic.
+func (p *Proxy) Panics() int64 { return p.panics.Load() }
+
+// routePath is the path without its query or path parameters (where a
+// session id may be), for logs.
+func routePath(t []byte) []byte {
+	t = pathOf(t)
+	if i := bytes.IndexByte(t, ';'); i >= 0 {
+		t = t[:i]
+	}
+	return t
+}
