@@ -3,12 +3,8 @@
 package interop
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -40,15 +36,13 @@ func TestPostAfterMemberIdleTimeout(t *testing.T) {
 				}
 			}
 			for _, n := range tc.apps[0].nodes {
-				if open, err := connectionsTo(n.port); err != nil {
-					t.Fatal(err)
-				} else if n == tc.apps[0].node(cs[0].last.Node) && open == 0 {
+				if n == tc.apps[0].node(cs[0].last.Node) && connectionsTo(t, n.port) == 0 {
 					t.Fatalf("the balancer holds no connection to %s after a request", n.name)
 				}
 			}
 			testutil.Eventually(t, "the nodes closed every idle connection from the balancer", func() bool {
 				for _, n := range tc.apps[0].nodes {
-					if open, err := connectionsTo(n.port); err != nil || open > 0 {
+					if connectionsTo(t, n.port) > 0 {
 						return false
 					}
 				}
@@ -71,28 +65,16 @@ func TestPostAfterMemberIdleTimeout(t *testing.T) {
 	}
 }
 
-// connectionsTo counts the established IPv4 connections whose remote end
-// is 127.0.0.1:port — the balancer's connections to a node (the suite's
-// own readiness checks do not keep theirs). A connection the node closed
-// is in CLOSE_WAIT or gone, not established.
-func connectionsTo(port int) (int, error) {
-	f, err := os.Open("/proc/net/tcp")
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	want := fmt.Sprintf("0100007F:%04X", port)
+// connectionsTo counts the established connections to 127.0.0.1:port:
+// the balancer's connections to a node (the suite's own readiness checks
+// do not keep theirs). A connection the node closed is in CLOSE_WAIT or
+// gone, not established.
+func connectionsTo(t testing.TB, port int) int {
 	n := 0
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		// sl local_address rem_address st ...
-		fields := strings.Fields(s.Text())
-		if len(fields) < 4 || fields[2] != want {
-			continue
-		}
-		if st, err := strconv.ParseUint(fields[3], 16, 8); err == nil && st == 1 { // TCP_ESTABLISHED
+	for _, s := range testutil.Sockets(t, fmt.Sprintf("127.0.0.1:%d", port), true) {
+		if s.Remote == fmt.Sprintf("0100007F:%04X", port) && s.State == testutil.TCPEstablished {
 			n++
 		}
 	}
-	return n, s.Err()
+	return n
 }

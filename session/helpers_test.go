@@ -1,14 +1,12 @@
 package session
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -57,24 +55,6 @@ func newManager(t testing.TB, st Store, cfg Config) *Manager {
 	}
 	t.Cleanup(func() { m.Close() })
 	return m
-}
-
-// logBuffer is a slog destination tests can read while the manager writes.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // counter is a handler that counts requests in the session attribute "n"

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 func TestNewRefusesBadConfig(t *testing.T) {
@@ -263,7 +265,7 @@ func TestChangeIDAndInvalidate(t *testing.T) {
 // error loop).
 func TestCorruptSessionStartsFresh(t *testing.T) {
 	st := NewMemoryStore()
-	var log logBuffer
+	var log testutil.LogBuffer
 	m := newManager(t, st, Config{Worker: "n1", Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	h := counter(m)
 	id := newID()

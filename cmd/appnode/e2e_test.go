@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -99,24 +98,13 @@ func startNode(t *testing.T, worker, store string, extra ...string) *node {
 }
 
 // unreadBytes is how many bytes wait unread in the receive queues of the
-// server sockets of addr's port, as /proc/net/tcp lists them.
+// server sockets of addr's port.
 func unreadBytes(t *testing.T, addr string) int64 {
-	t.Helper()
-	_, port, _ := net.SplitHostPort(addr)
-	p, _ := strconv.Atoi(port)
-	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var n int64
-	for _, line := range strings.Split(string(b), "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) < 5 || !strings.HasSuffix(f[1], fmt.Sprintf(":%04X", p)) || f[3] != "01" {
-			continue
+	for _, s := range testutil.Sockets(t, addr, false) {
+		if s.State == testutil.TCPEstablished {
+			n += s.RxQueue
 		}
-		_, rx, _ := strings.Cut(f[4], ":")
-		q, _ := strconv.ParseInt(rx, 16, 64)
-		n += q
 	}
 	return n
 }

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,27 +32,7 @@ func TestMain(m *testing.M) {
 // proc is a balancer process started by a test.
 type proc struct {
 	cmd    *exec.Cmd
-	stderr *logBuffer
-}
-
-// logBuffer collects a process's stderr while the test reads it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-// Write appends to the buffer.
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// String returns what was written so far.
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	stderr *testutil.LogBuffer
 }
 
 // startBinary starts the balancer with args and waits until addr accepts.
@@ -61,7 +40,7 @@ func startBinary(t *testing.T, addr string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "BALANCER_TEST_MAIN=1")
-	stderr := &logBuffer{}
+	stderr := &testutil.LogBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -3,11 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -94,20 +90,12 @@ func servedMore(t *testing.T, ok *atomic.Int64, n int64) {
 	testutil.Eventually(t, fmt.Sprintf("%d more requests answered", n), func() bool { return ok.Load() >= from+n })
 }
 
-// listeningSockets counts the listening TCP sockets on addr's port, as
-// /proc/net/tcp lists them (one per process sharing it with SO_REUSEPORT).
+// listeningSockets counts the listening TCP sockets on addr's port (one
+// per process sharing it with SO_REUSEPORT).
 func listeningSockets(t *testing.T, addr string) int {
-	t.Helper()
-	_, port, _ := net.SplitHostPort(addr)
-	p, _ := strconv.Atoi(port)
-	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for _, line := range strings.Split(string(b), "\n")[1:] {
-		f := strings.Fields(line)
-		if len(f) > 3 && f[3] == "0A" && strings.HasSuffix(f[1], fmt.Sprintf(":%04X", p)) {
+	for _, s := range testutil.Sockets(t, addr, false) {
+		if s.State == testutil.TCPListen {
 			n++
 		}
 	}
