@@ -17,9 +17,9 @@ import (
 	"balancer/internal/testutil"
 )
 
-// Broken members: raw TCP servers that answer GET /bad with a malformed or
-// cut response and every other request correctly. Each case checks what
-// the client sees, the member's state, that a member connection which
+// Broken members: scripted raw TCP members that answer GET /bad with a
+// malformed or cut response and every other request correctly. Each case
+// checks what the client sees, the member's state, that a member connection which
 // carried a broken response is never used again (the way a response
 // splitting member desynchronises a proxy), that the client connection is
 // never desynchronised, and that goroutines and file descriptors come back
@@ -49,8 +49,6 @@ type brokenCase struct {
 	inError bool
 	// good: the answer is valid, so the member connection may be reused.
 	good bool
-	// bug names a known defect the case shows; the case is skipped.
-	bug string
 }
 
 var bigHead = func() string {
@@ -105,9 +103,6 @@ func TestBrokenMembers(t *testing.T) {
 	for i := range brokenCases {
 		tc := &brokenCases[i]
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("bug: " + tc.bug)
-			}
 			g0, _ := goroutines()
 			f0 := openFDs(t)
 			t.Run("exchange", func(t *testing.T) { runBroken(t, tc) })
@@ -395,15 +390,11 @@ func TestDroppedAfterRequestIsNotReplayed(t *testing.T) {
 		method    string
 		want      string // the client's outcome, as in brokenCase.want
 		wantTimes int    // how often the member received the request
-		bug       string
 	}{
 		{method: "GET", want: "200", wantTimes: 2},
 		{method: "POST", want: "502|cut", wantTimes: 1},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("bug: " + tc.bug)
-			}
 			m := testutil.StartScripted(t, func(c *testutil.ScriptConn) {
 				for n := 0; ; n++ {
 					r, err := c.ReadRequest()
@@ -455,15 +446,12 @@ func TestDroppedAfterRequestIsNotReplayed(t *testing.T) {
 // go out on it: the pooled connection is found closed and a fresh one is
 // dialled, so even a POST succeeds.
 func TestIdleClosedConnectionIsNotUsed(t *testing.T) {
-	for _, tc := range []struct{ method, bug string }{
+	for _, tc := range []struct{ method string }{
 		{method: "GET"},
 		{method: "POST"},
 	} {
 		method := tc.method
 		t.Run(method, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("bug: " + tc.bug)
-			}
 			// The member closes the connection after answering /warm, as
 			// one whose keep-alive timeout ran out while it idled does.
 			m := testutil.StartRawMember(t, testutil.ClosesIdle)
