@@ -19,11 +19,11 @@ import (
 
 // Broken members: scripted raw TCP members that answer GET /bad with a
 // malformed or cut response and every other request correctly. Each case
-// checks what the client sees, the member's state, that a member connection which
-// carried a broken response is never used again (the way a response
-// splitting member desynchronises a proxy), that the client connection is
-// never desynchronised, and that goroutines and file descriptors come back
-// to where they were.
+// checks what the client sees, the member's state, that a member
+// connection which carried a broken response is never used again (the way
+// a response splitting member desynchronises a proxy), that the client
+// connection is never desynchronised, and that goroutines and file
+// descriptors come back to where they were.
 
 // brokenCase is one misbehaviour.
 type brokenCase struct {
