@@ -83,7 +83,7 @@ func rawPost(t *testing.T, base, method, path string, body []byte, chunked bool,
 					return
 				}
 				p = p[k:]
-				time.Sleep(pace / 10)
+				time.Sleep(pace / 10) // pacing: the trickle is under test, nothing waits on it
 			}
 		}
 		conn.Write([]byte(smuggled))

@@ -11,30 +11,30 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
-// Broken members: raw TCP servers that answer GET /bad with a malformed or
-// cut response and every other request correctly. Each case checks what
-// the client sees, the member's state, that a member connection which
-// carried a broken response is never used again (the way a response
-// splitting member desynchronises a proxy), that the client connection is
-// never desynchronised, and that goroutines and file descriptors come back
-// to where they were.
+// Broken members: scripted raw TCP members that answer GET /bad with a
+// malformed or cut response and every other request correctly. Each case
+// checks what the client sees, the member's state, that a member
+// connection which carried a broken response is never used again (the way
+// a response splitting member desynchronises a proxy), that the client
+// connection is never desynchronised, and that goroutines and file
+// descriptors come back to where they were.
 
 // brokenCase is one misbehaviour.
 type brokenCase struct {
 	name string
 	// answer is written for GET /bad; silent members write nothing.
 	answer string
-	// rest is the end of the answer, written 10 ms after its start, so
-	// that the proxy reads the response in two parts.
+	// rest is the end of the answer, written splitGap after its start,
+	// so that the proxy reads the response in two parts.
 	rest string
-	// bait is written on the same connection 20 ms after answer: a
-	// response for whatever request the proxy sends next on it.
+	// bait is written on the same connection once the client has its
+	// answer: a response for whatever request the proxy sends next on it.
 	bait string
 	// close: the member closes the connection after answer.
 	close bool
@@ -49,8 +49,6 @@ type brokenCase struct {
 	inError bool
 	// good: the answer is valid, so the member connection may be reused.
 	good bool
-	// bug names a known defect the case shows; the case is skipped.
-	bug string
 }
 
 var bigHead = func() string {
@@ -105,9 +103,6 @@ func TestBrokenMembers(t *testing.T) {
 	for i := range brokenCases {
 		tc := &brokenCases[i]
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("bug: " + tc.bug)
-			}
 			g0, _ := goroutines()
 			f0 := openFDs(t)
 			t.Run("exchange", func(t *testing.T) { runBroken(t, tc) })
@@ -115,19 +110,16 @@ func TestBrokenMembers(t *testing.T) {
 			// come back (fasthttp's server workers exit asynchronously).
 			var g1, f1 int
 			var stacks string
-			for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			defer func() {
+				if t.Failed() {
+					t.Logf("goroutines %d → %d, open fds %d → %d:\n%s", g0, g1, f0, f1, stacks)
+				}
+			}()
+			testutil.Eventually(t, "goroutines and open fds back to where they were", func() bool {
 				g1, stacks = goroutines()
 				f1 = openFDs(t)
-				if (g1 <= g0 && f1 <= f0) || time.Now().After(deadline) {
-					break
-				}
-			}
-			if g1 > g0 {
-				t.Errorf("goroutines %d → %d:\n%s", g0, g1, stacks)
-			}
-			if f1 > f0 {
-				t.Errorf("open fds %d → %d", f0, f1)
-			}
+				return g1 <= g0 && f1 <= f0
+			})
 		})
 	}
 }
@@ -135,7 +127,8 @@ func TestBrokenMembers(t *testing.T) {
 // runBroken starts the member and a proxy in front of it, sends GET /bad
 // then GET /second on the same client connection, and checks the outcome.
 func runBroken(t *testing.T, tc *brokenCase) {
-	m := startBroken(t, tc)
+	bait, baited := make(chan struct{}, 1), make(chan struct{}, 1)
+	m := testutil.StartScripted(t, brokenScript(tc, bait, baited))
 	yml := fmt.Sprintf(`
 balancers:
   - name: c
@@ -147,7 +140,7 @@ balancers:
 routes:
   - path: /
     balancer: c
-`, orDefault(tc.balancer, "lbmethod: byrequests"), m.url, orDefault(tc.member, "timeout: 2s"))
+`, orDefault(tc.balancer, "lbmethod: byrequests"), m.URL, orDefault(tc.member, "timeout: 2s"))
 	p, base := startProxy(t, yml)
 	mem := p.Snapshot().Balancer("c").Members()[0]
 	// Pooled member connections are closed when the case ends, so that
@@ -162,7 +155,7 @@ routes:
 	// (and its shutdown then need not poll for it).
 	t.Cleanup(func() {
 		c.Close()
-		eventually(t, "the server closed the client connection", func() bool { return p.servers.Current().GetOpenConnectionsCount() == 0 })
+		testutil.Eventually(t, "the server closed the client connection", func() bool { return p.servers.Current().GetOpenConnectionsCount() == 0 })
 	})
 	cl := newRawClient(c)
 
@@ -177,7 +170,18 @@ routes:
 	if e := mem.Flags()&FlagError != 0; e != tc.inError {
 		t.Errorf("member in error: %v, want %v (flags %v)", e, tc.inError, FlagNames(mem.Flags()))
 	}
-	eventually(t, "busy count back to 0", func() bool { return mem.st.sched.Busy.Load() == 0 })
+	testutil.Eventually(t, "busy count back to 0", func() bool { return mem.st.sched.Busy.Load() == 0 })
+	bad := m.WaitArrived(t, "the member received GET /bad", func(r testutil.RawRequest) bool { return r.URI == "/bad" })
+	if tc.bait != "" {
+		// The proxy is done with the answer: whatever comes on that
+		// connection from now on answers a request not yet sent.
+		bait <- struct{}{}
+		select {
+		case <-baited:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the member never wrote its bait")
+		}
+	}
 
 	// The client connection is closed after a cut; otherwise the next
 	// request on it gets its own answer.
@@ -188,14 +192,26 @@ routes:
 		}
 	}
 	if tc.good {
-		if m.reused.Load() != 1 {
-			t.Errorf("control: the member connection was reused %d times, want 1", m.reused.Load())
+		// The control's connection goes on serving: /second came on it.
+		var on []int
+		for _, r := range m.Requests() {
+			if r.URI == "/second" {
+				on = append(on, r.Conn)
+			}
+		}
+		if len(on) != 1 || on[0] != bad.Conn {
+			t.Errorf("control: /second came on member connections %v, want [%d], the one /bad came on", on, bad.Conn)
 		}
 		return
 	}
-	eventually(t, "the proxy closed the broken member connection", func() bool { return m.openAfterBad.Load() == 0 })
-	if n := m.reused.Load(); n != 0 {
-		t.Errorf("a member connection that sent a broken response was reused %d times", n)
+	// The proxy closes the member connection that carried a broken
+	// response (or the member did), without sending anything more on it.
+	conn := m.WaitClosed(t, "the connection that answered /bad closed", func(rc testutil.RawConn) bool { return rc.N == bad.Conn })
+	if n := len(conn.Requests); n != 1 {
+		t.Errorf("a member connection that sent a broken response carried %d requests, want only /bad", n)
+	}
+	if after, ok := bytes.CutPrefix(conn.Received, bad.Raw); !ok || len(after) > 0 {
+		t.Errorf("the connection that answered /bad received %q, want only %q", conn.Received, bad.Raw)
 	}
 }
 
@@ -206,112 +222,37 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Errorf("not after 1s: %s", what)
-			return
-		}
-	}
-}
+// splitGap is the pause between the two parts of an answer written in
+// two: pacing, so that the proxy reads them apart; nothing waits on it.
+const splitGap = 10 * time.Millisecond
 
-// brokenMember is a raw member server for one case.
-type brokenMember struct {
-	tc  *brokenCase
-	ln  net.Listener
-	url string
-	wg  sync.WaitGroup
-	mu  sync.Mutex
-	cs  map[net.Conn]struct{}
-	// reused counts requests read on a connection after its /bad answer.
-	reused atomic.Int32
-	// openAfterBad counts connections that answered /bad, stayed open,
-	// and were not yet closed by the proxy.
-	openAfterBad atomic.Int32
-}
-
-func startBroken(t *testing.T, tc *brokenCase) *brokenMember {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &brokenMember{tc: tc, ln: ln, url: "http://" + ln.Addr().String(), cs: map[net.Conn]struct{}{}}
-	m.wg.Add(1)
-	go m.accept()
-	t.Cleanup(m.close)
-	return m
-}
-
-func (m *brokenMember) accept() {
-	defer m.wg.Done()
-	for {
-		c, err := m.ln.Accept()
-		if err != nil {
-			return
-		}
-		m.mu.Lock()
-		m.cs[c] = struct{}{}
-		m.mu.Unlock()
-		m.wg.Add(1)
-		go m.serve(c)
-	}
-}
-
-func (m *brokenMember) serve(c net.Conn) {
-	defer m.wg.Done()
-	defer func() {
-		m.mu.Lock()
-		delete(m.cs, c)
-		m.mu.Unlock()
-		c.Close()
-	}()
-	br := bufio.NewReader(c)
-	answered, open := false, false
-	for {
-		req, err := http.ReadRequest(br)
-		if err != nil {
-			if open {
-				m.openAfterBad.Add(-1)
+// brokenScript answers GET /bad as the case says and every other request
+// with its path. The bait waits for a value on bait, and baited gets one
+// once it is written.
+func brokenScript(tc *brokenCase, bait <-chan struct{}, baited chan<- struct{}) testutil.Script {
+	return func(c *testutil.ScriptConn) {
+		for {
+			r, err := c.ReadRequest()
+			if err != nil {
+				return
 			}
-			return
-		}
-		_, _ = io.Copy(io.Discard, req.Body)
-		if answered {
-			m.reused.Add(1)
-		}
-		if req.URL.Path != "/bad" {
-			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(req.URL.Path), req.URL.Path)
-			continue
-		}
-		_, _ = io.WriteString(c, m.tc.answer)
-		if m.tc.rest != "" {
-			time.Sleep(10 * time.Millisecond)
-			_, _ = io.WriteString(c, m.tc.rest)
-		}
-		if m.tc.close {
-			return
-		}
-		answered = true
-		if !m.tc.good && !open {
-			open = true
-			m.openAfterBad.Add(1)
-		}
-		if m.tc.bait != "" {
-			time.Sleep(20 * time.Millisecond)
-			_, _ = io.WriteString(c, m.tc.bait)
+			if r.URI != "/bad" {
+				c.Write(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(r.URI), r.URI))
+				continue
+			}
+			c.WritePaced(splitGap, tc.answer, tc.rest)
+			if tc.close {
+				return
+			}
+			if tc.bait != "" {
+				if !c.Wait(bait) {
+					return
+				}
+				c.Write(tc.bait)
+				baited <- struct{}{}
+			}
 		}
 	}
-}
-
-func (m *brokenMember) close() {
-	m.ln.Close()
-	m.mu.Lock()
-	for c := range m.cs {
-		c.Close()
-	}
-	m.mu.Unlock()
-	m.wg.Wait()
 }
 
 // rawClient speaks HTTP/1.1 over one connection, keeping the raw bytes of
@@ -448,54 +389,25 @@ func TestDroppedAfterRequestIsNotReplayed(t *testing.T) {
 	for _, tc := range []struct {
 		method    string
 		want      string // the client's outcome, as in brokenCase.want
-		wantTimes int32  // how often the member received the request
-		bug       string
+		wantTimes int    // how often the member received the request
 	}{
 		{method: "GET", want: "200", wantTimes: 2},
 		{method: "POST", want: "502|cut", wantTimes: 1},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("bug: " + tc.bug)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got atomic.Int32
-			var wg sync.WaitGroup
-			t.Cleanup(func() { ln.Close(); wg.Wait() })
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					c, err := ln.Accept()
+			m := testutil.StartScripted(t, func(c *testutil.ScriptConn) {
+				for n := 0; ; n++ {
+					r, err := c.ReadRequest()
 					if err != nil {
 						return
 					}
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						defer c.Close()
-						br := bufio.NewReader(c)
-						for n := 0; ; n++ {
-							req, err := http.ReadRequest(br)
-							if err != nil {
-								return
-							}
-							_, _ = io.Copy(io.Discard, req.Body)
-							if req.URL.Path == "/act" {
-								got.Add(1)
-								if n > 0 {
-									return // acted, then died before answering
-								}
-							}
-							fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(req.URL.Path), req.URL.Path)
-						}
-					}()
+					if r.URI == "/act" && n > 0 {
+						return // acted, then died before answering
+					}
+					c.Write(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(r.URI), r.URI))
 				}
-			}()
-			p, base := startProxy(t, "balancers:\n  - name: c\n    members:\n      - url: http://"+ln.Addr().String()+"\n        timeout: 2s\nroutes:\n  - path: /\n    balancer: c\n")
+			})
+			p, base := startProxy(t, "balancers:\n  - name: c\n    members:\n      - url: "+m.URL+"\n        timeout: 2s\nroutes:\n  - path: /\n    balancer: c\n")
 			t.Cleanup(p.Snapshot().Balancer("c").Members()[0].st.hc.Load().CloseIdleConnections)
 			c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 			if err != nil {
@@ -509,11 +421,19 @@ func TestDroppedAfterRequestIsNotReplayed(t *testing.T) {
 			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 			fmt.Fprintf(c, "%s /act HTTP/1.1\r\nHost: test\r\nContent-Length: 4\r\n\r\ndata", tc.method)
 			r := readRaw(cl)
-			t.Logf("client saw %s; the member received it %d times", r, got.Load())
+			// Any resend happens before the client's answer, so the count
+			// is final once the client has it.
+			got := 0
+			for _, q := range m.Requests() {
+				if q.URI == "/act" {
+					got++
+				}
+			}
+			t.Logf("client saw %s; the member received it %d times", r, got)
 			if !r.matches(tc.want) {
 				t.Errorf("client saw %s, want %s", r, tc.want)
 			}
-			if n := got.Load(); n != tc.wantTimes {
+			if n := got; n != tc.wantTimes {
 				t.Errorf("the member received the %s %d times, want %d", tc.method, n, tc.wantTimes)
 			}
 		})
@@ -526,47 +446,16 @@ func TestDroppedAfterRequestIsNotReplayed(t *testing.T) {
 // go out on it: the pooled connection is found closed and a fresh one is
 // dialled, so even a POST succeeds.
 func TestIdleClosedConnectionIsNotUsed(t *testing.T) {
-	for _, tc := range []struct{ method, bug string }{
+	for _, tc := range []struct{ method string }{
 		{method: "GET"},
 		{method: "POST"},
 	} {
 		method := tc.method
 		t.Run(method, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("bug: " + tc.bug)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var wg sync.WaitGroup
-			t.Cleanup(func() { ln.Close(); wg.Wait() })
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					c, err := ln.Accept()
-					if err != nil {
-						return
-					}
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						defer c.Close()
-						br := bufio.NewReader(c)
-						for {
-							_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-							req, err := http.ReadRequest(br)
-							if err != nil {
-								return // idle too long: close, as a keep-alive timeout does
-							}
-							_, _ = io.Copy(io.Discard, req.Body)
-							fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(req.URL.Path), req.URL.Path)
-						}
-					}()
-				}
-			}()
-			p, base := startProxy(t, "balancers:\n  - name: c\n    members:\n      - url: http://"+ln.Addr().String()+"\n        timeout: 2s\nroutes:\n  - path: /\n    balancer: c\n")
+			// The member closes the connection after answering /warm, as
+			// one whose keep-alive timeout ran out while it idled does.
+			m := testutil.StartRawMember(t, testutil.ClosesIdle)
+			p, base := startProxy(t, "balancers:\n  - name: c\n    members:\n      - url: "+m.URL+"\n        timeout: 2s\nroutes:\n  - path: /\n    balancer: c\n")
 			t.Cleanup(p.Snapshot().Balancer("c").Members()[0].st.hc.Load().CloseIdleConnections)
 			c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 			if err != nil {
@@ -577,11 +466,24 @@ func TestIdleClosedConnectionIsNotUsed(t *testing.T) {
 			if r := cl.get("/warm"); r.status != 200 {
 				t.Fatalf("warm-up: %s", r)
 			}
-			time.Sleep(200 * time.Millisecond) // the member closes the pooled connection
+			select {
+			case <-m.IdleClosed:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the member did not close the pooled connection")
+			}
 			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 			fmt.Fprintf(c, "%s /after-idle HTTP/1.1\r\nHost: test\r\nContent-Length: 4\r\n\r\ndata", method)
-			if r := readRaw(cl); r.status != 200 || r.body != "/after-idle" {
+			if r := readRaw(cl); r.status != 200 {
 				t.Errorf("%s after the member closed the idle connection: %s", method, r)
+			}
+			var after []testutil.RawRequest
+			for _, r := range m.Requests() {
+				if r.URI == "/after-idle" {
+					after = append(after, r)
+				}
+			}
+			if len(after) != 1 || !after[0].Complete || string(after[0].Body) != "data" || after[0].Method != method {
+				t.Errorf("the member received %+v, want one %s /after-idle with its 4 bytes", after, method)
 			}
 		})
 	}

@@ -166,7 +166,10 @@ func TestEdgeCorpus(t *testing.T) {
 	shop := testutil.StartMember(t, "shop")
 	// startProxy replaces {{mN}} with member URLs; the WebSocket and
 	// cookie members are plain servers, so their URLs go in directly.
-	yml := strings.NewReplacer("{{m2}}", wsEchoMember(t, "ws"), "{{m3}}", cookieMember(t)).Replace(edgeCorpusYAML)
+	// The WebSocket member is a RawMember (it answers an upgrade with 101),
+	// so that what it received is counted like the others'.
+	ws := testutil.StartRawMember(t, testutil.ReadsAll)
+	yml := strings.NewReplacer("{{m2}}", ws.URL, "{{m3}}", cookieMember(t)).Replace(edgeCorpusYAML)
 	p, base := startProxy(t, yml, root, shop)
 	addr := strings.TrimPrefix(base, "http://")
 	members := map[string]*testutil.Member{"root": root, "shop": shop}
@@ -176,9 +179,17 @@ func TestEdgeCorpus(t *testing.T) {
 			for n, m := range members {
 				before[n] = len(m.Seen())
 			}
+			wsBefore := len(ws.Requests())
 			res := testutil.RawExchange(addr, [][]byte{[]byte(c.raw)}, 0, "")
 			if res.Status != c.status {
 				t.Fatalf("status %d (%v), want %d", res.Status, res.Err, c.status)
+			}
+			// The answer came after the member's record of the request.
+			switch got := ws.Requests()[wsBefore:]; {
+			case c.at != "ws" && len(got) > 0:
+				t.Errorf("member ws received %s %s", got[0].Method, got[0].URI)
+			case c.at == "ws" && (len(got) != 1 || !strings.EqualFold(got[0].Header.Get("Upgrade"), "websocket")):
+				t.Errorf("member ws received %d requests (%v), want 1 WebSocket upgrade", len(got), got)
 			}
 			for n, m := range members {
 				seen := m.Seen()[before[n]:]

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"balancer/internal/testutil"
 )
 
 // memberProc is a member running as its own process.
@@ -21,32 +23,28 @@ type memberProc struct {
 	cmd         *exec.Cmd
 }
 
-func startMemberProc(t *testing.T, route, addr string) *memberProc {
+// startMemberProc starts a member process and returns once it says it
+// listens.
+func startMemberProc(t *testing.T, route string) *memberProc {
 	t.Helper()
-	if addr == "" {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr = ln.Addr().String()
-		ln.Close()
-	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PROXY_TEST_MEMBER="+route, "PROXY_TEST_ADDR="+addr)
+	cmd.Env = append(os.Environ(), "PROXY_TEST_MEMBER="+route)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	mp := &memberProc{route: route, addr: addr, cmd: cmd}
 	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGCONT); cmd.Process.Kill(); cmd.Wait() })
-	for i := 0; i < 500; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return mp
-		}
-		time.Sleep(10 * time.Millisecond)
+	_ = out.(*os.File).SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(out).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
+	if err != nil || !ok {
+		t.Fatalf("member %s did not start: %q %v", route, line, err)
 	}
-	t.Fatalf("member %s did not start", route)
-	return nil
+	return &memberProc{route: route, addr: addr, cmd: cmd}
 }
 
 // session is a client that keeps one keep-alive connection, sends its
@@ -90,23 +88,36 @@ type loadResult struct {
 	errs  []string
 }
 
-// runLoad drives concurrent sticky sessions for dur and calls event at
-// eventAt; it returns what the clients saw.
-func runLoad(t *testing.T, addr string, routes []string, perRoute int, dur, eventAt time.Duration, event func()) *loadResult {
+// runLoad drives perRoute concurrent sticky sessions per route. Once
+// every session has had an answer and ready holds, it calls event; then
+// every session sends after more requests and stops. It returns what the
+// clients saw.
+func runLoad(t *testing.T, addr string, routes []string, perRoute, after int, ready func() bool, event func()) *loadResult {
 	t.Helper()
 	res := &loadResult{after: map[string]map[string]int{}}
 	var mu sync.Mutex
 	var happened atomic.Bool
-	var wg sync.WaitGroup
-	stop := time.Now().Add(dur)
+	var wg, served sync.WaitGroup
+	stop := make(chan struct{})
+	defer func() {
+		close(stop) // on a failed wait, the sessions end too
+		wg.Wait()
+	}()
 	for _, r := range routes {
 		res.after[r] = map[string]int{}
 		for i := 0; i < perRoute; i++ {
 			s := &session{id: fmt.Sprintf("s%s%03d", r, i), route: r}
 			wg.Add(1)
+			served.Add(1)
 			go func() {
 				defer wg.Done()
-				for time.Now().Before(stop) {
+				first, left := true, after
+				for left > 0 {
+					select {
+					case <-stop:
+						return
+					default:
+					}
 					start := time.Now()
 					ev := happened.Load()
 					got, err := s.do(addr)
@@ -125,6 +136,13 @@ func runLoad(t *testing.T, addr string, routes []string, perRoute int, dur, even
 						res.after[s.route][got]++
 					}
 					mu.Unlock()
+					if ev {
+						left--
+					}
+					if first {
+						first = false
+						served.Done()
+					}
 				}
 				if s.conn != nil {
 					s.conn.Close()
@@ -132,11 +150,27 @@ func runLoad(t *testing.T, addr string, routes []string, perRoute int, dur, even
 			}()
 		}
 	}
-	time.Sleep(eventAt)
+	allServed := make(chan struct{})
+	go func() { served.Wait(); close(allServed) }()
+	select {
+	case <-allServed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("not every session had an answer in 10s")
+	}
+	testutil.Eventually(t, "requests in flight at the member the event hits", ready)
 	event()
 	happened.Store(true)
 	wg.Wait()
 	return res
+}
+
+// loadAfter is how many requests each session sends after the event.
+const loadAfter = 10
+
+// inFlightAt reports whether the i-th member of balancer c has requests
+// in flight.
+func inFlightAt(p *Proxy, i int) func() bool {
+	return func() bool { return p.Snapshot().Balancer("c").Members()[i].st.sched.Busy.Load() > 0 }
 }
 
 func failoverYAML(ms []*memberProc, extra string) string {
@@ -151,10 +185,10 @@ func failoverYAML(ms []*memberProc, extra string) string {
 // sessions are in flight; no GET fails and the dead member's sessions are
 // served by the others afterwards.
 func TestKillMemberUnderLoad(t *testing.T) {
-	ms := []*memberProc{startMemberProc(t, "node1", ""), startMemberProc(t, "node2", ""), startMemberProc(t, "node3", "")}
-	_, base := startProxy(t, failoverYAML(ms, ""))
+	ms := []*memberProc{startMemberProc(t, "node1"), startMemberProc(t, "node2"), startMemberProc(t, "node3")}
+	p, base := startProxy(t, failoverYAML(ms, ""))
 	addr := strings.TrimPrefix(base, "http://")
-	res := runLoad(t, addr, []string{"node1", "node2", "node3"}, 10, 2*time.Second, 700*time.Millisecond, func() {
+	res := runLoad(t, addr, []string{"node1", "node2", "node3"}, 10, loadAfter, inFlightAt(p, 1), func() {
 		ms[1].cmd.Process.Kill()
 	})
 	t.Logf("kill -9: %d requests, %d client errors, slowest %v; node2 sessions after: %v",
@@ -170,10 +204,10 @@ func TestKillMemberUnderLoad(t *testing.T) {
 // TestHungMemberUnderLoad: SIGSTOP one member (a JVM in a long GC pause);
 // with trytimeout (500ms), no GET fails and the slowest takes about trytimeout.
 func TestHungMemberUnderLoad(t *testing.T) {
-	ms := []*memberProc{startMemberProc(t, "node1", ""), startMemberProc(t, "node2", ""), startMemberProc(t, "node3", "")}
-	_, base := startProxy(t, failoverYAML(ms, "    trytimeout: 500ms\n"))
+	ms := []*memberProc{startMemberProc(t, "node1"), startMemberProc(t, "node2"), startMemberProc(t, "node3")}
+	p, base := startProxy(t, failoverYAML(ms, "    trytimeout: 500ms\n"))
 	addr := strings.TrimPrefix(base, "http://")
-	res := runLoad(t, addr, []string{"node1", "node2", "node3"}, 10, 2*time.Second, 700*time.Millisecond, func() {
+	res := runLoad(t, addr, []string{"node1", "node2", "node3"}, 10, loadAfter, inFlightAt(p, 1), func() {
 		ms[1].cmd.Process.Signal(syscall.SIGSTOP)
 	})
 	t.Logf("SIGSTOP: %d requests, %d client errors, slowest %v; node2 sessions after: %v",

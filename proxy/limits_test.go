@@ -61,27 +61,22 @@ routes:
 	// Connection limit: three idle keep-alive connections fill it (the
 	// server may still count the cut slow connection for a moment).
 	c.Close()
-	var held []net.Conn
 	for i := 0; i < 3; i++ {
-		var ok bool
-		for try := 0; try < 50 && !ok; try++ {
+		testutil.Eventually(t, fmt.Sprintf("connection %d served", i), func() bool {
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)
 			}
+			c.SetDeadline(time.Now().Add(2 * time.Second))
 			fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-			if ok = err == nil && resp.StatusCode == 200; ok {
-				defer c.Close()
-				held = append(held, c)
-			} else {
+			if err != nil || resp.StatusCode != 200 {
 				c.Close()
-				time.Sleep(20 * time.Millisecond)
+				return false
 			}
-		}
-		if !ok {
-			t.Fatalf("connection %d never served", i)
-		}
+			t.Cleanup(func() { c.Close() }) // held open: it fills the limit
+			return true
+		})
 	}
 	extra, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -94,7 +89,6 @@ routes:
 	if err != nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("connection over maxconns: %v %v", resp, err)
 	}
-	_ = held
 }
 
 func isTimeoutErr(err error) bool {

@@ -81,7 +81,7 @@ routes: [{path: /, balancer: c}]
 					if _, err := conn.Write([]byte(piece)); err != nil {
 						return
 					}
-					time.Sleep(c.gap)
+					time.Sleep(c.gap) // pacing: the slow client is under test, nothing waits on it
 				}
 				if c.chunked {
 					conn.Write([]byte("0\r\n\r\n"))

@@ -1,82 +1,78 @@
 package testutil
 
 import (
-	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// Behaviour is what a RawMember does with a request that has a body.
-type Behaviour int
-
-const (
-	// ReadsAll reads the whole body, then answers 200 with the body's
-	// sha256 in X-Body-Sha256, keeping the connection alive.
-	ReadsAll Behaviour = iota
-	// AnswersEarly answers 403 with Connection: close as soon as the head
-	// is read, then reads (and records) the body and closes.
-	AnswersEarly
-	// DiesMidBody reads DieAfter bytes of the body and closes the
-	// connection with the rest unread (the kernel sends a reset).
-	DiesMidBody
-	// ClosesIdle answers a request for a path ending in /warm with a
-	// keep-alive 200 and then closes that connection, as a member whose
-	// keep-alive timeout ran out does; other requests it reads all.
-	ClosesIdle
-)
-
-// DieAfter is how many body bytes a DiesMidBody member reads.
-const DieAfter = 512
-
-func (b Behaviour) String() string {
-	return [...]string{"reads-all", "answers-early", "dies-mid-body", "closes-idle"}[b]
-}
-
 // RawRequest is one request a RawMember received, complete or cut.
 type RawRequest struct {
+	// Conn is the number of the connection it came on (ScriptConn.N).
+	Conn                     int
 	Method, URI, Proto, Host string
 	Header                   http.Header
 	// Complete is false when the connection ended (or the member died)
 	// before the body's framing ended.
 	Complete bool
-	// Len and Sha256 describe the body bytes received (decoded).
+	// Len and Sha256 describe the body bytes received (decoded); Body
+	// holds them (up to RawLimit).
 	Len    int
 	Sha256 string
+	Body   []byte
+	// Raw is the request exactly as it came off the wire, head and framed
+	// body (up to RawLimit bytes of the connection).
+	Raw []byte
 }
 
-// RawMember is a member server over raw TCP on 127.0.0.1 that parses
-// requests itself, behaves as its Behaviour says, and records every
-// request head it read with what it received of the body. A WebSocket
-// upgrade it answers 101 and then echoes what it receives.
+// RawMember is a member server over raw TCP on 127.0.0.1 that runs a
+// Script on every connection: it answers, or misbehaves, byte by byte as
+// the script says. It records every request read with what it received of
+// the body, and signals each request as it arrives and each connection as
+// it ends. The Behaviours are ready-made scripts.
 type RawMember struct {
 	Addr string
 	URL  string
+	// Arrived receives each request as soon as the script has read it
+	// (before it answers). Closed receives each connection once it has
+	// ended, with what was read on it. Both hold up to 1024 events; the
+	// member never waits for a test to take them.
+	Arrived chan RawRequest
+	Closed  chan RawConn
 	// IdleClosed receives a value each time a ClosesIdle member has
 	// closed a connection after answering /warm.
 	IdleClosed chan struct{}
 
-	b      Behaviour
+	script Script
 	ln     net.Listener
+	done   chan struct{}
 	mu     sync.Mutex
 	reqs   []RawRequest
 	conns  map[net.Conn]struct{}
+	n      int
 	closed bool
 	wg     sync.WaitGroup
 }
 
-// StartRawMember starts a RawMember on 127.0.0.1:0, closed when the test
-// ends.
+// StartRawMember starts a RawMember behaving as b on 127.0.0.1:0, closed
+// when the test ends.
 func StartRawMember(t testing.TB, b Behaviour) *RawMember {
 	t.Helper()
-	m, err := NewRawMember("127.0.0.1:0", b)
+	return StartScripted(t, b.Script())
+}
+
+// NewRawMember starts a RawMember behaving as b, listening on addr.
+func NewRawMember(addr string, b Behaviour) (*RawMember, error) {
+	return NewScripted(addr, b.Script())
+}
+
+// StartScripted starts a RawMember running s on 127.0.0.1:0, closed when
+// the test ends.
+func StartScripted(t testing.TB, s Script) *RawMember {
+	t.Helper()
+	m, err := NewScripted("127.0.0.1:0", s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,14 +80,15 @@ func StartRawMember(t testing.TB, b Behaviour) *RawMember {
 	return m
 }
 
-// NewRawMember starts a RawMember listening on addr.
-func NewRawMember(addr string, b Behaviour) (*RawMember, error) {
+// NewScripted starts a RawMember running s, listening on addr.
+func NewScripted(addr string, s Script) (*RawMember, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	m := &RawMember{Addr: ln.Addr().String(), URL: "http://" + ln.Addr().String(),
-		IdleClosed: make(chan struct{}, 64), b: b, ln: ln, conns: map[net.Conn]struct{}{}}
+		Arrived: make(chan RawRequest, 1024), Closed: make(chan RawConn, 1024), IdleClosed: make(chan struct{}, 64),
+		script: s, ln: ln, done: make(chan struct{}), conns: map[net.Conn]struct{}{}}
 	m.wg.Add(1)
 	go m.accept()
 	return m, nil
@@ -111,10 +108,42 @@ func (m *RawMember) Reset() {
 	m.mu.Unlock()
 }
 
+// WaitArrived returns the first request on Arrived that match accepts,
+// dropping those before it; it fails the test after 5s.
+func (m *RawMember) WaitArrived(t testing.TB, what string, match func(RawRequest) bool) RawRequest {
+	t.Helper()
+	return waitFor(t, m.Arrived, what, match)
+}
+
+// WaitClosed returns the first connection on Closed that match accepts,
+// dropping those before it; it fails the test after 5s.
+func (m *RawMember) WaitClosed(t testing.TB, what string, match func(RawConn) bool) RawConn {
+	t.Helper()
+	return waitFor(t, m.Closed, what, match)
+}
+
+func waitFor[T any](t testing.TB, ch <-chan T, what string, match func(T) bool) T {
+	t.Helper()
+	limit := time.After(5 * time.Second)
+	for {
+		select {
+		case v := <-ch:
+			if match(v) {
+				return v
+			}
+		case <-limit:
+			t.Fatalf("not in 5s: %s", what)
+		}
+	}
+}
+
 // Close stops the member and waits for its connections to end.
 func (m *RawMember) Close() {
 	m.mu.Lock()
-	m.closed = true
+	if !m.closed {
+		m.closed = true
+		close(m.done)
+	}
 	for c := range m.conns {
 		c.Close()
 	}
@@ -137,12 +166,13 @@ func (m *RawMember) accept() {
 			return
 		}
 		m.conns[c] = struct{}{}
+		n := m.n
+		m.n++
 		m.mu.Unlock()
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
-			m.serve(c)
-			c.Close()
+			m.serveScript(n, c)
 			m.mu.Lock()
 			delete(m.conns, c)
 			m.mu.Unlock()
@@ -150,64 +180,9 @@ func (m *RawMember) accept() {
 	}
 }
 
-func (m *RawMember) record(r *http.Request, complete bool, n int, sum []byte) {
+func (m *RawMember) record(r RawRequest) {
 	m.mu.Lock()
-	m.reqs = append(m.reqs, RawRequest{Method: r.Method, URI: r.RequestURI, Proto: r.Proto, Host: r.Host,
-		Header: r.Header.Clone(), Complete: complete, Len: n, Sha256: hex.EncodeToString(sum)})
+	m.reqs = append(m.reqs, r)
 	m.mu.Unlock()
-}
-
-func (m *RawMember) serve(c net.Conn) {
-	br := bufio.NewReader(c)
-	for {
-		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
-		r, err := http.ReadRequest(br)
-		if err != nil {
-			return
-		}
-		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-			// Switch and echo: enough to tell a tunnel from a refusal.
-			m.record(r, true, 0, sha256.New().Sum(nil))
-			fmt.Fprint(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
-			_, _ = io.Copy(c, br)
-			return
-		}
-		h := sha256.New()
-		hasBody := r.ContentLength != 0
-		switch {
-		case m.b == AnswersEarly && hasBody:
-			fmt.Fprint(c, "HTTP/1.1 403 Forbidden\r\nContent-Length: 5\r\nConnection: close\r\n\r\nearly")
-			n, err := io.Copy(h, r.Body)
-			m.record(r, err == nil, int(n), h.Sum(nil))
-			return
-		case m.b == DiesMidBody && hasBody:
-			n, err := io.CopyN(h, r.Body, DieAfter)
-			m.record(r, false, int(n), h.Sum(nil))
-			if err == nil {
-				if tc, ok := c.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0)
-				}
-			}
-			return
-		}
-		n, err := io.Copy(h, r.Body)
-		m.record(r, err == nil, int(n), h.Sum(nil))
-		if err != nil {
-			return
-		}
-		sum := hex.EncodeToString(h.Sum(nil))
-		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-Body-Sha256: %s\r\nX-Body-Len: %d\r\n\r\nok\n", sum, n)
-		if m.b == ClosesIdle && strings.HasSuffix(r.URL.Path, "/warm") {
-			// The keep-alive timeout ran out: close without a word.
-			c.Close()
-			select {
-			case m.IdleClosed <- struct{}{}:
-			default:
-			}
-			return
-		}
-		if r.Close {
-			return
-		}
-	}
+	signal(m.Arrived, r)
 }
