@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"reflect"
 	"strings"
 	"time"
 
@@ -80,7 +79,7 @@ func (s *Store) pushWithPending(ctx context.Context, edits []config.Edit) error 
 	s.pushMu.Lock()
 	defer s.pushMu.Unlock()
 	s.mu.Lock()
-	all := Merge(s.pending, edits)
+	all := config.MergeEdits(s.pending, edits)
 	s.mu.Unlock()
 	if len(all) == 0 {
 		return nil
@@ -135,16 +134,16 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 			// Edits only ever replace one another per target, so the
 			// union (this replica's winning) loses nothing either wrote.
 			out.lost, out.reason = true, "older"
-			base = overlayDoc{Version: lv, Edits: Merge(doc.Edits, le)}
-		case doc.Version == lv && !sameEdits(doc.Edits, le):
+			base = overlayDoc{Version: lv, Edits: config.MergeEdits(doc.Edits, le)}
+		case doc.Version == lv && !config.SameEdits(doc.Edits, le):
 			out.reason = "conflict"
-			base.Edits = Merge(doc.Edits, newEdits(doc.Edits, le))
-		case doc.Version > lv && len(missingTargets(doc.Edits, le)) > 0:
+			base.Edits = config.MergeEdits(doc.Edits, config.NewEdits(doc.Edits, le))
+		case doc.Version > lv && len(config.MissingTargets(doc.Edits, le)) > 0:
 			// The record never drops a target, so a newer one without
 			// some of this replica's was rebuilt after a loss (another
 			// replica edited an emptied store first): add them back.
 			out.lost, out.reason = true, "rebuilt without some edits"
-			base.Edits = Merge(doc.Edits, missingTargets(doc.Edits, le))
+			base.Edits = config.MergeEdits(doc.Edits, config.MissingTargets(doc.Edits, le))
 		case doc.Version > lv && len(edits) == 0:
 			out.adopt = &doc
 			return nil
@@ -152,7 +151,7 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 		if out.reason == "" && len(edits) == 0 {
 			return nil
 		}
-		next := overlayDoc{Version: max(doc.Version, lv) + 1, Edits: Merge(base.Edits, edits)}
+		next := overlayDoc{Version: max(doc.Version, lv) + 1, Edits: config.MergeEdits(base.Edits, edits)}
 		b, err := json.Marshal(next)
 		if err != nil {
 			return err
@@ -174,9 +173,9 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 		switch {
 		case len(edits) > 0:
 			s.mu.Lock()
-			s.edits = Merge(s.edits, edits)
+			s.edits = config.MergeEdits(s.edits, edits)
 			s.mu.Unlock()
-		case sameEdits(next.Edits, le):
+		case config.SameEdits(next.Edits, le):
 			s.mu.Lock()
 			if next.Version > s.version {
 				s.version, s.edits = next.Version, next.Edits
@@ -267,84 +266,4 @@ func (s *Store) loadOverlay(ctx context.Context) {
 			h.Overlay(doc.Edits)
 		}
 	}
-}
-
-// Merge appends edits to base, dropping earlier edits of the same target.
-func Merge(base, edits []config.Edit) []config.Edit {
-	out := make([]config.Edit, 0, len(base)+len(edits))
-	for _, e := range base {
-		replaced := false
-		for _, n := range edits {
-			if sameTarget(e, n) {
-				replaced = true
-				break
-			}
-		}
-		if !replaced {
-			out = append(out, e)
-		}
-	}
-	return append(out, edits...)
-}
-
-func sameTarget(a, b config.Edit) bool {
-	return a.Balancer == b.Balancer && a.Member == b.Member && a.Key == b.Key
-}
-
-// sameEdits compares two overlays as they travel (JSON), so that a value
-// read back from the store equals the one written.
-func sameEdits(a, b []config.Edit) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	if len(a) == 0 {
-		return true
-	}
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
-}
-
-// missingTargets returns the edits of mine whose target theirs lacks.
-func missingTargets(theirs, mine []config.Edit) []config.Edit {
-	var out []config.Edit
-	for _, m := range mine {
-		found := false
-		for _, t := range theirs {
-			if sameTarget(t, m) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// newEdits returns the edits of mine that theirs does not hold as they are.
-func newEdits(theirs, mine []config.Edit) []config.Edit {
-	var out []config.Edit
-	for _, m := range mine {
-		found := false
-		for _, t := range theirs {
-			if sameTarget(t, m) && reflect.DeepEqual(jsonValue(t.Value), jsonValue(m.Value)) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// jsonValue normalises a value to what JSON decoding gives back.
-func jsonValue(v any) any {
-	b, _ := json.Marshal(v)
-	var out any
-	_ = json.Unmarshal(b, &out)
-	return out
 }

@@ -18,7 +18,7 @@ const (
 	DefaultKeyPrefix              = "balancer:"
 	DefaultBudget                 = 5 * time.Millisecond
 	DefaultStoreRate              = 1000
-	DefaultLBMethod               = "byrequests"
+	DefaultLBMethod               = LBByRequests
 	DefaultSep                    = "."
 	DefaultStickyMode             = "route"
 	DefaultStickyCookie           = "ROUTEID"

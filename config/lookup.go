@@ -1,8 +1,11 @@
 package config
 
 import (
+	"reflect"
 	"slices"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Balancer returns the balancer named name, or nil.
@@ -57,3 +60,43 @@ func (b *Balancer) Separator() (byte, bool) {
 
 // Has reports whether the member's status list holds flag.
 func (m *Member) Has(flag string) bool { return slices.Contains(m.Status, flag) }
+
+// Lookup returns the current value of the target of e in c, rendered as
+// YAML, and whether the target exists.
+func Lookup(c *Config, e Edit) (string, bool) {
+	for i := range c.Balancers {
+		b := &c.Balancers[i]
+		if b.Name != e.Balancer {
+			continue
+		}
+		if e.Add != nil {
+			for _, m := range b.Members {
+				if m.URL == e.Member {
+					return "present", true
+				}
+			}
+			return "", false
+		}
+		if e.Member == "" {
+			return fieldYAML(b, e.Key)
+		}
+		for j := range b.Members {
+			if b.Members[j].URL == e.Member {
+				return fieldYAML(&b.Members[j], e.Key)
+			}
+		}
+	}
+	return "", false
+}
+
+func fieldYAML(ptr any, key string) (string, bool) {
+	rv := reflect.ValueOf(ptr).Elem()
+	t := rv.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name == key {
+			b, _ := yaml.Marshal(rv.Field(i).Interface())
+			return string(b), true
+		}
+	}
+	return "", false
+}

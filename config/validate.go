@@ -11,10 +11,7 @@ import (
 )
 
 var (
-	nameRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-	// tokenRE is RFC 9110's token: what a cookie or parameter name, and a
-	// route carried in a cookie value, may be made of.
-	tokenRE  = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+	nameRE   = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 	bcryptRE = regexp.MustCompile(`^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$`)
 )
 
@@ -23,11 +20,6 @@ const maxName = 64
 
 // minCheckInterval is mod_proxy_hcheck's smallest hcinterval.
 const minCheckInterval = 100 * time.Millisecond
-
-// statusFlags are the member status flags a file or an edit may set.
-var statusFlags = [...]string{"disabled", "stopped", "ignore-errors", "hot-standby", "drain"}
-
-const statusList = "disabled, stopped, ignore-errors, hot-standby or drain"
 
 // add records a problem with the field at path, at the line of its value,
 // or of the closest enclosing field the file has. A field whose value did
@@ -306,10 +298,8 @@ func balancerNames(c *Config) []string {
 }
 
 func (b *Balancer) validate(d *decoder, p string) {
-	switch b.LBMethod {
-	case "byrequests", "bytraffic", "bybusyness":
-	default:
-		d.add(p+".lbmethod", "must be byrequests, bytraffic or bybusyness, got %q", b.LBMethod)
+	if !IsLBMethod(b.LBMethod) {
+		d.add(p+".lbmethod", "must be %s, got %q", LBMethodList(), b.LBMethod)
 	}
 	b.validateSticky(d, p)
 	if b.MaxAttempts != nil && *b.MaxAttempts < 0 {
@@ -391,7 +381,9 @@ func (b *Balancer) validateSticky(d *decoder, p string) {
 	}
 }
 
-func isName(s string) bool { return len(s) < maxName && tokenRE.MatchString(s) }
+// isName reports whether s is a token (cookie or parameter name, route)
+// shorter than httpd's bound.
+func isName(s string) bool { return len(s) < maxName && IsToken(s) }
 
 func (h *HealthCheck) validate(d *decoder, p string) {
 	switch h.Method {
@@ -427,8 +419,8 @@ func (m *Member) validate(d *decoder, mp string) {
 		d.add(mp+".lbset", "must be between 0 and 99, got %d", m.LBSet)
 	}
 	for k, s := range m.Status {
-		if !validFlag(s) {
-			d.add(mp+".status["+strconv.Itoa(k)+"]", "unknown status %q (want %s)", s, statusList)
+		if f, ok := FlagNamed(s); !ok || f&AdminFlags == 0 {
+			d.add(mp+".status["+strconv.Itoa(k)+"]", "unknown status %q (want %s)", s, adminNames())
 		}
 	}
 	if m.Max < 0 {
@@ -439,15 +431,6 @@ func (m *Member) validate(d *decoder, mp string) {
 	} else if m.MaxQueue > 0 && m.Max == 0 {
 		d.add(mp+".maxqueue", "needs max: requests queue only when a member has max requests in flight")
 	}
-}
-
-func validFlag(s string) bool {
-	for _, f := range statusFlags {
-		if s == f {
-			return true
-		}
-	}
-	return false
 }
 
 // checkMemberURL returns what is wrong with a member URL, or "".

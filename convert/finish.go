@@ -172,7 +172,7 @@ func (c *converter) applyTimeouts() {
 // balancers that read that cookie.
 func (c *converter) applyRecipes() {
 	for _, rc := range c.recipes {
-		if !tokenRE.MatchString(rc.cookie) {
+		if !config.IsToken(rc.cookie) {
 			c.warn(rc.at, "Header Set-Cookie %q: not a cookie name: not carried over", rc.cookie)
 			continue
 		}

@@ -11,12 +11,10 @@ import (
 	"balancer/config"
 )
 
-var (
-	// tokenRE and nameRE are config's rules for routes, cookie names and
-	// balancer names, so that what is written here validates there.
-	tokenRE   = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-	nameBadRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-)
+// nameBadRE is the complement of config's rule for balancer names, so that
+// a name written here validates there. Routes and cookie names follow
+// config.IsToken.
+var nameBadRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // param is one key=value argument, the key lower-cased as httpd compares it.
 type param struct{ key, val string }
@@ -64,7 +62,7 @@ func (c *converter) workerParam(at pos, m *member, what string, p param) {
 	}
 	switch p.key {
 	case "route":
-		if len(p.val) >= 64 || !tokenRE.MatchString(p.val) {
+		if len(p.val) >= 64 || !config.IsToken(p.val) {
 			bad("a route is under 64 cookie-safe characters")
 			return
 		}
@@ -119,12 +117,9 @@ func (c *converter) workerParam(at pos, m *member, what string, p param) {
 	}
 }
 
-// statusFlags maps httpd's status letters to the configuration's names;
-// "" marks letters that have none.
-var statusFlags = map[byte]string{
-	'D': "disabled", 'S': "stopped", 'I': "ignore-errors", 'H': "hot-standby", 'N': "drain",
-	'E': "", 'C': "", 'R': "",
-}
+// letterHotSpare is httpd's R (PROXY_WORKER_HOT_SPARE), which the
+// configuration has no flag for.
+const letterHotSpare = 'R'
 
 // status applies httpd's status string: letters set flags, a '-' turns
 // the letters after it into clearing ones and a '+' back (ap_proxy_set_wstatus).
@@ -141,9 +136,13 @@ func (c *converter) status(at pos, m *member, what, val string) {
 			continue
 		}
 		up := ch &^ 0x20
-		name, known := statusFlags[up]
+		flag, known := config.FlagLettered(up)
+		name := ""
+		if flag&config.AdminFlags != 0 {
+			name = flag.Name()
+		}
 		switch {
-		case !known:
+		case !known && up != letterHotSpare:
 			c.warn(at, "%s status=%s: unknown flag %q: ignored", what, val, ch)
 		case name != "":
 			m.cfg.Status = removeString(m.cfg.Status, name)
@@ -152,13 +151,13 @@ func (c *converter) status(at pos, m *member, what, val string) {
 			}
 		case !set:
 			// Clearing E, C or R is the starting state anyway.
-		case up == 'E':
+		case flag == config.FlagError:
 			c.warn(at, "%s status=%s: E (in error) is runtime state with no configuration equivalent: the member starts usable", what, val)
-		case up == 'C':
+		case flag == config.FlagHealthFailed:
 			c.warn(at, "%s status=%s: C (health check failed) is runtime state: the member starts usable", what, val)
-		case up == 'R':
-			m.cfg.Status = removeString(m.cfg.Status, "hot-standby")
-			m.cfg.Status = append(m.cfg.Status, "hot-standby")
+		case up == letterHotSpare:
+			m.cfg.Status = removeString(m.cfg.Status, config.StatusHotStandby)
+			m.cfg.Status = append(m.cfg.Status, config.StatusHotStandby)
 			c.warn(at, "%s status=%s: R (hot spare, one-for-one replacement) is written as hot-standby, used only when no other member of its lbset is", what, val)
 		}
 	}
@@ -185,17 +184,17 @@ func (c *converter) balancerParam(at pos, b *balancer, what string, p param) {
 	}
 	switch p.key {
 	case "lbmethod":
-		switch v := strings.ToLower(p.val); v {
-		case "byrequests", "bytraffic", "bybusyness":
+		switch v := strings.ToLower(p.val); {
+		case config.IsLBMethod(v):
 			b.cfg.LBMethod = v
-		case "heartbeat":
-			c.warn(at, "%s lbmethod=heartbeat (mod_lbmethod_heartbeat) has no equivalent: byrequests is used", what)
+		case v == "heartbeat":
+			c.warn(at, "%s lbmethod=heartbeat (mod_lbmethod_heartbeat) has no equivalent: %s is used", what, config.DefaultLBMethod)
 		default:
-			bad("want byrequests, bytraffic or bybusyness")
+			bad("want " + config.LBMethodList())
 		}
 	case "stickysession":
 		cookie, param, hasParam := strings.Cut(p.val, "|")
-		if len(p.val) >= 64 || !tokenRE.MatchString(cookie) || hasParam && !tokenRE.MatchString(param) {
+		if len(p.val) >= 64 || !config.IsToken(cookie) || hasParam && !config.IsToken(param) {
 			bad("want COOKIE or COOKIE|PARAM of cookie-name characters, under 64")
 			return
 		}

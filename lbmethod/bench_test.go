@@ -22,8 +22,7 @@ func benchMembers(n int) []Member {
 // BenchmarkChoose measures one choice. The methods New returns are O(n)
 // per choice in the member count: each candidate's Eligible, Factor and
 // lbstatus are visited on every choice (byrequests and bybusyness also
-// write every candidate's lbstatus), as in httpd. IndexedByRequests is
-// O(g + log n), g being the distinct factors (100 here).
+// write every candidate's lbstatus), as in httpd.
 func BenchmarkChoose(b *testing.B) {
 	for _, method := range testMethods {
 		for _, n := range []int{3, 100, 10000} {
@@ -39,10 +38,9 @@ func BenchmarkChoose(b *testing.B) {
 	}
 }
 
-// BenchmarkStick measures a sticky hit: O(n) like a choice, but
-// O(log n) for IndexedByRequests.
+// BenchmarkStick measures a sticky hit: O(n) like a choice.
 func BenchmarkStick(b *testing.B) {
-	for _, method := range []string{"byrequests", indexed} {
+	for _, method := range []string{"byrequests"} {
 		for _, n := range []int{3, 100, 10000} {
 			b.Run(fmt.Sprintf("%s/%d", method, n), func(b *testing.B) {
 				vs := benchMembers(n)
@@ -55,25 +53,5 @@ func BenchmarkStick(b *testing.B) {
 				}
 			})
 		}
-	}
-}
-
-// BenchmarkIndexedChanged measures a choice that follows a change of one
-// member's eligibility, the case where IndexedByRequests does the most.
-func BenchmarkIndexedChanged(b *testing.B) {
-	for _, n := range []int{3, 100, 10000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			vs := benchMembers(n)
-			lb := &IndexedByRequests{}
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				m := vs[i%n].(*member)
-				m.full = !m.full
-				lb.Changed(vs, i%n)
-				lb.Choose(vs)
-				i += 7
-			}
-		})
 	}
 }

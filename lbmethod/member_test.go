@@ -76,28 +76,12 @@ func lbstatus(m Method, vs []Member) []int64 {
 	return s
 }
 
-// indexed names IndexedByRequests in the tests' lists of methods.
-const indexed = "byrequests-indexed"
+// testMethods is every method the tests check.
+var testMethods = Names()
 
-// testMethods is every method the tests check, IndexedByRequests too.
-var testMethods = append(Names(), indexed)
-
-// changed tells m that any member may have changed, when m needs to know.
-func changed(m Method, vs []Member) {
-	if x, ok := m.(*IndexedByRequests); ok {
-		for i := range vs {
-			x.Changed(vs, i)
-		}
-	}
-}
-
-// mustNew returns the method called name, IndexedByRequests for indexed,
-// or stops the test.
+// mustNew returns the method called name, or stops the test.
 func mustNew(t testing.TB, name string) Method {
 	t.Helper()
-	if name == indexed {
-		return &IndexedByRequests{}
-	}
 	m, err := New(name)
 	if err != nil {
 		t.Fatal(err)

@@ -1,46 +1,52 @@
-// Package lbmethod holds the load-balancing methods of mod_proxy_balancer
-// (byrequests, bytraffic, bybusyness) with httpd's exact arithmetic: given
-// the same members, weights and lbsets they make the same sequence of
-// choices. A method is a pure choice over a pre-built slice of members; it
-// does no I/O and allocates nothing per call. The methods New returns ask
-// every member for its state on every choice, O(n); IndexedByRequests
-// makes byrequests' choices in O(g + log n) for callers that report each
-// member change.
 package lbmethod
 
-import "sync/atomic"
+import (
+	"fmt"
+	"sync"
+)
 
-// Sched is the scheduling state an lbmethod keeps per member. The proxy
-// embeds one in each member; it must not be copied after first use.
-type Sched struct {
-	// LBStatus is httpd's lbstatus; guarded by the owning Balancer's lock.
-	LBStatus int64
-	// Busy counts requests in flight to the member.
-	Busy atomic.Int64
-	// Transferred counts bytes sent to the member (request head and body).
-	Transferred atomic.Int64
-	// Read counts bytes read from the member (response head and body).
-	Read atomic.Int64
-	// Elected counts requests the member was chosen for.
-	Elected atomic.Int64
+// Method chooses a member for a request that has no usable sticky member.
+// One Method value serves one balancer; it is safe for concurrent use.
+type Method interface {
+	// Name is the configured name, e.g. "byrequests".
+	Name() string
+	// Choose returns the index in ms of the chosen member, or -1 when no
+	// member is eligible (httpd's ap_proxy_balancer_get_best_worker).
+	Choose(ms []Member) int
+	// Stick records a sticky hit on ms[i]: every usable member's lbstatus
+	// grows by its factor and ms[i]'s shrinks by their sum, as httpd does
+	// for every method, so sticky traffic counts in later choices.
+	Stick(ms []Member, i int)
+	// Reset zeroes lbstatus (httpd's reset()).
+	Reset(ms []Member)
+	// LBStatus reads ms[i]'s lbstatus under the method's lock.
+	LBStatus(ms []Member, i int) int64
 }
 
-// Member is the view of one balancer member that a method needs.
-type Member interface {
-	// Sched returns the member's scheduling state.
-	Sched() *Sched
-	// Factor is the effective lbfactor: loadfactor × 100 (1.0 → 100),
-	// possibly lowered during slow start. Always ≥ 1.
-	Factor() int64
-	// LBSet is the member's lbset (0-99).
-	LBSet() int
-	// Standby reports the hot-standby flag.
-	Standby() bool
-	// Usable reports whether the member may serve requests at all: not
-	// disabled, stopped, in error or failed its health check. A draining
-	// member is usable.
-	Usable() bool
-	// Eligible reports whether the member may take a new, non-sticky
-	// request now: usable, and neither draining nor full.
-	Eligible() bool
+// New returns the method called name, with a lock of its own.
+func New(name string) (Method, error) { return NewShared(name, nil) }
+
+// NewShared returns the method called name, locking mu while it updates
+// lbstatus (its own lock when mu is nil). Methods that share mu may serve
+// the same members at once: a balancer whose lbmethod is edited while
+// requests still run on the old one keeps lbstatus under one lock.
+func NewShared(name string, mu *sync.Mutex) (Method, error) {
+	switch name {
+	case "", "byrequests":
+		m := &ByRequests{}
+		m.shared = mu
+		return m, nil
+	case "bytraffic":
+		m := &ByTraffic{}
+		m.shared = mu
+		return m, nil
+	case "bybusyness":
+		m := &ByBusyness{}
+		m.shared = mu
+		return m, nil
+	}
+	return nil, fmt.Errorf("unknown lbmethod %q (want one of %v)", name, Names())
 }
+
+// Names lists the methods New knows.
+func Names() []string { return []string{"byrequests", "bytraffic", "bybusyness"} }

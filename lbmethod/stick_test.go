@@ -68,7 +68,7 @@ func TestStickCountsInChoices(t *testing.T) {
 // count that finishing requests decrement, so zeroing it would drive it
 // negative).
 func TestReset(t *testing.T) {
-	for _, method := range []string{"byrequests", indexed, "bybusyness"} {
+	for _, method := range []string{"byrequests", "bybusyness"} {
 		t.Run(method, func(t *testing.T) {
 			ms, vs := group(70, 30)
 			ms[0].sched.Busy.Store(3)

@@ -161,7 +161,7 @@ func statusList(in []string) ([]string, error) {
 	for _, s := range in {
 		s = strings.ToLower(strings.TrimSpace(s))
 		switch {
-		case s == "error" || s == "health-failed":
+		case isRuntimeFlag(s):
 			continue
 		case !slices.Contains(adminFlags, s):
 			return nil, badForm("unknown status %q (want any of %s)", s, strings.Join(adminFlags, ", "))
@@ -174,6 +174,13 @@ func statusList(in []string) ([]string, error) {
 		return slices.Index(adminFlags, a) - slices.Index(adminFlags, b)
 	})
 	return out, nil
+}
+
+// isRuntimeFlag reports whether s names a flag the runtime sets (error,
+// health-failed), which an edit leaves alone.
+func isRuntimeFlag(s string) bool {
+	f, ok := config.FlagNamed(s)
+	return ok && f&config.AdminFlags == 0
 }
 
 // orNil turns "" into nil, which removes the key.

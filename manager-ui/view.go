@@ -6,23 +6,28 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"balancer/config"
 )
 
-// AdminFlags are the status flags an operator sets, in the page's order.
-var adminFlags = []string{"disabled", "stopped", "drain", "hot-standby", "ignore-errors"}
+// adminFlags are the status flags an operator sets, in the page's order.
+var adminFlags = []string{config.StatusDisabled, config.StatusStopped, config.StatusDrain,
+	config.StatusHotStandby, config.StatusIgnoreErrors}
 
 // lbMethods are the choices of the balancer form.
-var lbMethods = []string{"byrequests", "bytraffic", "bybusyness"}
+var lbMethods = config.LBMethods()
 
-// flagInfo explains each status flag on the page.
+// flagInfo explains each status flag on the page. A disabled member is
+// stopped for the runtime too (proxy's Member.Usable): neither takes a
+// request, sticky or not.
 var flagInfo = map[string]struct{ class, title string }{
-	"disabled":      {"off", "Disabled: takes no new sessions; sticky requests still reach it"},
-	"stopped":       {"bad", "Stopped: takes no requests at all"},
-	"drain":         {"warn", "Draining: only requests of sessions already on it"},
-	"hot-standby":   {"info", "Hot standby: used only when no other member of its set is usable"},
-	"ignore-errors": {"info", "Ignore errors: always considered usable"},
-	"error":         {"bad", "In error: skipped until its retry time"},
-	"health-failed": {"bad", "Failed its health check"},
+	config.StatusDisabled:     {"off", "Disabled: takes no requests; its sticky sessions go to its redirect or fail over"},
+	config.StatusStopped:      {"bad", "Stopped: takes no requests at all"},
+	config.StatusDrain:        {"warn", "Draining: only requests of sessions already on it"},
+	config.StatusHotStandby:   {"info", "Hot standby: used only when no other member of its set is usable"},
+	config.StatusIgnoreErrors: {"info", "Ignore errors: always considered usable"},
+	config.StatusError:        {"bad", "In error: skipped until its retry time"},
+	config.StatusHealthFailed: {"bad", "Failed its health check"},
 }
 
 // pageView is what the page template renders.
@@ -122,7 +127,7 @@ func (m *Manager) buildView(bs []Balancer, now time.Time) []balancerView {
 			mv.Chart = chart{W: sparkW, H: sparkH, Bars: sparkline(rates[i], slots, peak)}
 			mv.Chart.Label = chartLabel(*mb, mv.Rate, rates[i], m.window())
 			mv.Badges, mv.Tone = badges(*mb)
-			mv.Draining = slices.Contains(mb.Status, "drain")
+			mv.Draining = slices.Contains(mb.Status, config.StatusDrain)
 			mb.SafeToStop = SafeToStop(*mb)
 			for _, r := range routes {
 				if r != mb.Route {
@@ -202,8 +207,8 @@ func badges(mb Member) ([]badge, string) {
 			tone = fi.class
 		}
 	}
-	if mb.Health.State == "failed" && !slices.Contains(mb.Status, "health-failed") {
-		out = append(out, badge{Text: "health-failed", Class: "bad", Title: flagInfo["health-failed"].title})
+	if mb.Health.State == "failed" && !slices.Contains(mb.Status, config.StatusHealthFailed) {
+		out = append(out, badge{Text: config.StatusHealthFailed, Class: "bad", Title: flagInfo[config.StatusHealthFailed].title})
 		tone = "bad"
 	}
 	if mb.Usable && len(out) == 0 {
@@ -222,7 +227,7 @@ func badges(mb Member) ([]badge, string) {
 // anyone: it is draining (or already refuses new sessions), no sticky
 // session reached it within the sessions window, and nothing is in flight.
 func SafeToStop(mb Member) bool {
-	out := slices.Contains(mb.Status, "drain") || slices.Contains(mb.Status, "disabled") ||
-		slices.Contains(mb.Status, "stopped")
+	out := slices.Contains(mb.Status, config.StatusDrain) || slices.Contains(mb.Status, config.StatusDisabled) ||
+		slices.Contains(mb.Status, config.StatusStopped)
 	return out && mb.Sessions == 0 && mb.Busy == 0
 }

@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"balancer/config"
 )
 
 // Collector exposes the runtime's counters as Prometheus metrics, read
@@ -54,15 +56,6 @@ var (
 		"Requests waiting for a usable member (balancer timeout).", []string{"balancer"}, nil)
 )
 
-var statusGauges = []struct {
-	name string
-	flag uint32
-}{
-	{"disabled", FlagDisabled}, {"stopped", FlagStopped}, {"ignore-errors", FlagIgnoreErrors},
-	{"hot-standby", FlagHotStandby}, {"drain", FlagDrain}, {"error", FlagError},
-	{"health-failed", FlagHealthFailed},
-}
-
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descDuration, descErrors, descSent, descRecv,
@@ -112,8 +105,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			gauge(descBusy, float64(ms.sched.Busy.Load()), b.Name, m.Route)
 			gauge(descQueued, float64(ms.queued()), b.Name, m.Route)
 			f := m.Flags()
-			for _, s := range statusGauges {
-				gauge(descStatus, b01(f&s.flag != 0), b.Name, m.Route, s.name)
+			for s := range config.Flags() {
+				gauge(descStatus, b01(f&uint32(s) != 0), b.Name, m.Route, s.Name())
 			}
 			gauge(descStatus, b01(m.Usable()), b.Name, m.Route, "ok")
 			gauge(descHealthy, b01(f&FlagHealthFailed == 0), b.Name, m.Route)

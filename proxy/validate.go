@@ -4,6 +4,8 @@ import (
 	"bytes"
 
 	"github.com/valyala/fasthttp"
+
+	"balancer/config"
 )
 
 // Request validation in front of fasthttp, which is lenient where a front
@@ -161,31 +163,5 @@ func allDigits(b []byte) bool {
 	return len(b) > 0 && len(b) <= 18
 }
 
-// tchar per RFC 9110 §5.6.2.
-var tchar = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-	}
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return
-}()
-
-func isToken(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	for _, c := range b {
-		if !tchar[c] {
-			return false
-		}
-	}
-	return true
-}
+// isToken reports whether b is an RFC 9110 token (config's rule).
+func isToken(b []byte) bool { return config.IsToken(b) }

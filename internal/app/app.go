@@ -25,12 +25,7 @@ type Options struct {
 	// Version is shown on the manager page and in build info.
 	Version string
 	// Demo, when set, lets the manager page stop and start app nodes.
-	Demo DemoControl
-}
-
-// DemoControl stops and starts the demo's app nodes.
-type DemoControl interface {
-	SetNodeRunning(route string, running bool) error
+	Demo managerui.DemoControl
 }
 
 // App is a running balancer.

@@ -1,17 +1,10 @@
 package app
 
-import (
-	"time"
+import "balancer/config"
 
-	"balancer/cluster"
-	"balancer/config"
-)
-
-// Manager edits are an overlay on the file's configuration: the running
-// configuration is the file with the edits applied, so a reload of an
-// unrelated change keeps them. With a shared store the overlay is the one
-// every replica shares; edits made while the store is away stay local
-// until it returns.
+// Manager edits are an overlay on the file's configuration (config's
+// overlay.go). With a shared store the overlay is the one every replica
+// shares; edits made while the store is away stay local until it returns.
 
 // Edit validates and applies manager edits: all or none, effective on the
 // next request, written back to the file with manager.persist, and shared
@@ -19,7 +12,7 @@ import (
 func (a *App) Edit(edits []config.Edit) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	next := cluster.Merge(a.edits, edits)
+	next := config.MergeEdits(a.edits, edits)
 	cfg, err := config.WithEdits(a.cfg, next)
 	if err != nil {
 		return err
@@ -30,7 +23,7 @@ func (a *App) Edit(edits []config.Edit) error {
 	a.edits = next
 	a.running = cfg
 	a.syncHealth(cfg)
-	a.log.Info("manager edit applied", "edits", describe(edits))
+	a.log.Info("manager edit applied", "edits", config.DescribeEdits(edits))
 	if a.cfg.Manager.Persist && a.cfg.File != "" {
 		if err := a.persist(edits); err != nil {
 			return err
@@ -70,41 +63,11 @@ func (a *App) Overlay(edits []config.Edit) {
 		a.log.Error("shared edits rejected", "error", err.Error())
 		return
 	}
-	added := newEdits(a.edits, edits)
+	added := config.NewEdits(a.edits, edits)
 	a.edits, a.running = edits, cfg
 	a.syncHealth(cfg)
 	a.log.Info("shared edits applied", "edits", len(edits))
 	if a.cfg.Manager.Persist && a.cfg.File != "" && len(added) > 0 {
 		_ = a.persist(added)
 	}
-}
-
-// Session implements cluster.Handler: another replica learned a sticky
-// table entry.
-func (a *App) Session(balancer, table, sid, route string, expires time.Time) {
-	a.proxy.PutRemote(balancer, table, sid, route, expires)
-}
-
-// Sessions implements cluster.Handler: the replica's shared sticky tables,
-// to write back to a store that lost them.
-func (a *App) Sessions(f func(balancer, table, sid, route string, expires time.Time) bool) {
-	a.proxy.RangeSessions(f)
-}
-
-// newEdits returns the edits of next not already in prev.
-func newEdits(prev, next []config.Edit) []config.Edit {
-	var out []config.Edit
-	for _, n := range next {
-		found := false
-		for _, p := range prev {
-			if p.Balancer == n.Balancer && p.Member == n.Member && p.Key == n.Key && equalValue(p.Value, n.Value) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			out = append(out, n)
-		}
-	}
-	return out
 }

@@ -198,7 +198,7 @@ func (a *App) load(file string) (*change, error) {
 	if err != nil {
 		return nil, err
 	}
-	edits := keptEdits(a.cfg, cfg, a.edits)
+	edits := config.KeptEdits(a.cfg, cfg, a.edits)
 	running, err := config.WithEdits(cfg, edits)
 	if err != nil {
 		return nil, err

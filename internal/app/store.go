@@ -69,3 +69,15 @@ func (h storeHandler) Session(balancer, table, sid, route string, expires time.T
 func (h storeHandler) Sessions(f func(balancer, table, sid, route string, expires time.Time) bool) {
 	h.a.Sessions(f)
 }
+
+// Session implements cluster.Handler: another replica learned a sticky
+// table entry.
+func (a *App) Session(balancer, table, sid, route string, expires time.Time) {
+	a.proxy.PutRemote(balancer, table, sid, route, expires)
+}
+
+// Sessions implements cluster.Handler: the replica's shared sticky tables,
+// to write back to a store that lost them.
+func (a *App) Sessions(f func(balancer, table, sid, route string, expires time.Time) bool) {
+	a.proxy.RangeSessions(f)
+}

@@ -1,0 +1,83 @@
+package lbmethod
+
+import "sync"
+
+// lockedState is the lock every method holds while it updates lbstatus
+// across members; no I/O happens under it.
+type lockedState struct {
+	own    sync.Mutex
+	shared *sync.Mutex // NewShared's, else nil
+}
+
+// lock returns the mutex that guards lbstatus.
+func (l *lockedState) lock() *sync.Mutex {
+	if l.shared != nil {
+		return l.shared
+	}
+	return &l.own
+}
+
+// weighted is the state byrequests and bybusyness share: every candidate's
+// lbstatus grows by its factor during a choice, and the winner's drops by
+// the sum.
+type weighted struct {
+	lockedState
+	total int64 // sum of the factors of this choice's candidates
+}
+
+// pick runs one choice with cmp's comparison and settles the winner.
+func (w *weighted) pick(ms []Member, cmp isBest) int {
+	mu := w.lock()
+	mu.Lock()
+	defer mu.Unlock()
+	w.total = 0
+	i := choose(ms, cmp)
+	if i >= 0 {
+		ms[i].Sched().LBStatus -= w.total
+	}
+	return i
+}
+
+// grow adds a candidate's factor to its lbstatus and to the total.
+func (w *weighted) grow(m Member) *Sched {
+	f := m.Factor()
+	s := m.Sched()
+	s.LBStatus += f
+	w.total += f
+	return s
+}
+
+// Stick implements Method: the update httpd makes on a sticky hit for
+// every method.
+func (l *lockedState) Stick(ms []Member, i int) {
+	mu := l.lock()
+	mu.Lock()
+	defer mu.Unlock()
+	var total int64
+	for _, m := range ms {
+		if m.Usable() {
+			f := m.Factor()
+			m.Sched().LBStatus += f
+			total += f
+		}
+	}
+	ms[i].Sched().LBStatus -= total
+}
+
+// Reset implements Method.
+func (l *lockedState) Reset(ms []Member) {
+	mu := l.lock()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, m := range ms {
+		m.Sched().LBStatus = 0
+	}
+}
+
+// LBStatus implements Method.
+func (l *lockedState) LBStatus(ms []Member, i int) int64 {
+	mu := l.lock()
+	mu.Lock()
+	defer mu.Unlock()
+	return ms[i].Sched().LBStatus
+}
