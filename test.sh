@@ -31,7 +31,8 @@ need chromium chromium
 need systemd-analyze systemd
 
 step "gofmt"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -e .git ]; then gofiles=$(git ls-files '*.go'); else gofiles=$(find . -name '*.go'); fi
+unformatted=$(gofmt -l $gofiles)
 if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
 
 step "go vet"
@@ -57,12 +58,13 @@ fuzz_log=$(mktemp)
 while read -r pkg target; do
   [ -n "$pkg" ] || continue
   corpus="$pkg/testdata/fuzz/$target"
-  before=$(ls "$corpus" 2>/dev/null | sort || true)
+  listing() { if [ -d "$corpus" ]; then ls "$corpus" | sort; fi; }
+  before=$(listing)
   if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" >"$fuzz_log" 2>&1; then
     echo "   $pkg $target ok"
     continue
   fi
-  after=$(ls "$corpus" 2>/dev/null | sort || true)
+  after=$(listing)
   new=$(comm -13 <(echo "$before") <(echo "$after") | sed '/^$/d')
   crashed=0
   for f in $new; do
