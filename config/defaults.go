@@ -20,7 +20,7 @@ const (
 	DefaultStoreRate              = 1000
 	DefaultLBMethod               = LBByRequests
 	DefaultSep                    = "."
-	DefaultStickyMode             = "route"
+	DefaultStickyMode             = StickyRoute
 	DefaultStickyCookie           = "ROUTEID"
 	DefaultRetryBuffer            = 1 << 20
 	DefaultLifetime               = 30 * time.Minute

@@ -365,15 +365,15 @@ func (b *Balancer) validateSticky(d *decoder, p string) {
 		d.add(p+".stickysessionsep", "must be one character or off, got %q", sep)
 	}
 	switch b.StickyMode {
-	case "route", "learn":
-	case "insert":
+	case StickyRoute, StickyLearn:
+	case StickyInsert:
 		if cookie, _ := b.StickyNames(); cookie != "" && cookie == b.StickyCookie {
 			d.add(p+".stickycookie", "%q is the application's session cookie (stickysession); insert mode needs a cookie of its own", b.StickyCookie)
 		}
 	default:
 		d.add(p+".stickymode", "must be route, insert or learn, got %q", b.StickyMode)
 	}
-	if b.StickyMode == "learn" && b.StickySession == "" {
+	if b.StickyMode == StickyLearn && b.StickySession == "" {
 		d.add(p+".stickysession", "learn mode needs the application's session cookie name")
 	}
 	if !isName(b.StickyCookie) {

@@ -196,7 +196,7 @@ func (c *converter) applyRecipes() {
 			continue
 		}
 		for _, b := range targets {
-			b.cfg.StickyMode, b.cfg.StickyCookie = "insert", rc.cookie
+			b.cfg.StickyMode, b.cfg.StickyCookie = config.StickyInsert, rc.cookie
 			b.notes = append(b.notes, fmt.Sprintf("httpd set the %s cookie with Header (%s:%d) and read it back", rc.cookie, rc.at.file, rc.at.line))
 			if cookie, _, _ := strings.Cut(b.cfg.StickySession, "|"); cookie == rc.cookie {
 				b.cfg.StickySession = "" // insert mode reads its own cookie

@@ -44,7 +44,7 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 		// In insert mode the route is read back from the balancer's own
 		// cookie (ROUTEID=.node1), not from the application's.
 		cookie, sep := bc.StickySession, bc.StickySessionSep
-		if bc.StickyMode == "insert" {
+		if bc.StickyMode == config.StickyInsert {
 			cookie, sep = bc.StickyCookie, "."
 		}
 		spec, err := affinity.NewSpec(cookie, sep, bc.ScolonPathDelim)

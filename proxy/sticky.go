@@ -3,6 +3,8 @@ package proxy
 import (
 	"time"
 
+	"balancer/config"
+
 	"github.com/valyala/fasthttp"
 )
 
@@ -29,11 +31,11 @@ type stickiness interface {
 // newStickiness binds a balancer's stickymode; nil without stickiness.
 func newStickiness(stickySession, mode string) stickiness {
 	switch {
-	case mode == "insert":
+	case mode == config.StickyInsert:
 		return insertMode{}
 	case stickySession == "":
 		return nil
-	case mode == "learn":
+	case mode == config.StickyLearn:
 		return learnMode{}
 	}
 	return routeMode{}
