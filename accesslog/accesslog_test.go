@@ -33,8 +33,8 @@ func TestFormatsGolden(t *testing.T) {
 		uri, ua string
 		rec     proxy.Record
 	}{
-		{"/shop/cart?x=1", "curl/8.5", proxy.Record{Start: start, Status: 200, Sticky: proxy.StickyHit, Attempts: 1, Upstream: 12345 * time.Microsecond}},
-		{"/a\"b", "evil\"\x01\nagent", proxy.Record{Start: start, Status: 503, Reason: "no member available"}},
+		{"/shop/cart?x=1", "curl/8.5", proxy.Record{Start: start, Protocol: proxy.ProtoHTTP11, Status: 200, Sticky: proxy.StickyHit, Attempts: 1, Upstream: 12345 * time.Microsecond}},
+		{"/a\"b", "evil\"\x01\nagent", proxy.Record{Start: start, Protocol: proxy.ProtoHTTP11, Status: 503, Reason: "no member available"}},
 	}
 	for _, format := range []string{"combined", "json"} {
 		var out []byte

@@ -40,6 +40,7 @@ const (
 	DefaultMaxResponseHeaderBytes = 16 << 10
 	DefaultBodyTimeout            = 20 * time.Second
 	DefaultBodyMinRate            = 500
+	DefaultMaxConcurrentStreams   = 100
 	DefaultGraceTime              = 30 * time.Second
 	DefaultAccessLogFormat        = "combined"
 )
@@ -102,6 +103,9 @@ func (c *Config) applyDefaults(set func(path string) bool) {
 	}
 	if l.BodyMinRate == 0 && !set("limits.bodyminrate") {
 		l.BodyMinRate = DefaultBodyMinRate
+	}
+	if l.MaxConcurrentStreams == 0 {
+		l.MaxConcurrentStreams = DefaultMaxConcurrentStreams
 	}
 	for i := range c.Balancers {
 		c.Balancers[i].applyDefaults(under(set, "balancers["+strconv.Itoa(i)+"]"))

@@ -180,6 +180,12 @@ var expectedErrors = []struct {
 		`@:41: trustedproxies[1]: "10.0.0.0/33" is not an IP address or CIDR (10.0.0.0/8, 192.0.2.7)`,
 		`@:41: trustedproxies[2]: "proxy.example" is not an IP address or CIDR (10.0.0.0/8, 192.0.2.7)`,
 	}},
+	{"http2.bad.yaml", []string{
+		"@:5: listen[0].h2c: is for a plain listener; this one has tls, where http2 (ALPN) applies",
+		"@:7: listen[1].http2: needs tls (ALPN); a plain listener takes HTTP/2 with h2c: true",
+		"@:10: listen[2].h2c: cannot go with redirecthttps: that listener only redirects",
+		"@:12: limits.maxconcurrentstreams: must be between 1 and 2147483647, got -1",
+	}},
 	{"hosts.bad.yaml", []string{
 		`@:4: manager.hosts[0]: "balancer.example.com:8081": give the name without a port (any port matches)`,
 		`@:5: manager.hosts[1]: "http://balancer.example.com/" is not a host name or IP address (e.g. balancer.example.com, 10.0.0.5)`,

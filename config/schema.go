@@ -64,6 +64,22 @@ type Listener struct {
 	// RedirectHTTPS answers every request on this (plain) listener with a
 	// redirect to https on the same host.
 	RedirectHTTPS bool `yaml:"redirecthttps"`
+	// HTTP2 offers h2 by ALPN on a TLS listener, next to http/1.1
+	// (default true; false serves HTTP/1.1 only).
+	HTTP2 *bool `yaml:"http2"`
+	// H2C makes a plain listener also take cleartext HTTP/2 from clients
+	// that open with its preface (prior knowledge), for use behind
+	// another load balancer or a service mesh (default false).
+	H2C bool `yaml:"h2c"`
+}
+
+// ServesHTTP2 reports whether the listener takes HTTP/2: by ALPN when it
+// has TLS and http2 is not turned off, by prior knowledge when h2c.
+func (l Listener) ServesHTTP2() bool {
+	if l.TLS != nil {
+		return l.HTTP2 == nil || *l.HTTP2
+	}
+	return l.H2C
 }
 
 // TLS names the certificate and key files of a listener; both are
@@ -318,4 +334,9 @@ type Limits struct {
 	// a body must arrive within BodyTimeout plus its size over this rate
 	// (default 500; 0 turns the rate off, leaving the per-read timeout).
 	BodyMinRate Size `yaml:"bodyminrate"`
+	// MaxConcurrentStreams bounds the requests in flight on one HTTP/2
+	// connection (default 100, as httpd's H2MaxSessionStreams and
+	// HAProxy's tune.h2.max-concurrent-streams). An HTTP/2 request head
+	// (its header list, RFC 9113 §6.5.2) is bounded by MaxHeaderBytes.
+	MaxConcurrentStreams int `yaml:"maxconcurrentstreams"`
 }

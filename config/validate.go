@@ -69,6 +69,9 @@ func (c *Config) validate(d *decoder) {
 	if c.Limits.MaxConns < 0 {
 		d.add("limits.maxconns", "must be 0 or more, got %d", c.Limits.MaxConns)
 	}
+	if n := c.Limits.MaxConcurrentStreams; n < 1 || n > 1<<31-1 {
+		d.add("limits.maxconcurrentstreams", "must be between 1 and 2147483647, got %d", n)
+	}
 	if c.Limits.BodyTimeout < 0 {
 		d.add("limits.bodytimeout", "must be more than 0, got %s", c.Limits.BodyTimeout.D())
 	}
@@ -131,6 +134,14 @@ func (c *Config) validateListeners(d *decoder) {
 			if l.RedirectHTTPS {
 				d.add(p+".redirecthttps", "is for a plain listener; this one has tls")
 			}
+			if l.H2C {
+				d.add(p+".h2c", "is for a plain listener; this one has tls, where http2 (ALPN) applies")
+			}
+		} else if l.HTTP2 != nil && *l.HTTP2 {
+			d.add(p+".http2", "needs tls (ALPN); a plain listener takes HTTP/2 with h2c: true")
+		}
+		if l.H2C && l.RedirectHTTPS {
+			d.add(p+".h2c", "cannot go with redirecthttps: that listener only redirects")
 		}
 	}
 	if other, dup := seen[c.Manager.Listen]; dup {

@@ -28,6 +28,9 @@ var (
 	errBodyTimeout   = errors.New("request body not received in time")
 	errBodyCut       = errors.New("client closed the connection before its body ended")
 	errBodyMalformed = errors.New("malformed request body")
+	// errClientGone: the client gave the request up (reset its HTTP/2
+	// stream) before the answer was complete.
+	errClientGone = errors.New("client gave up the request")
 )
 
 // clientBody reads one request's body from the client.
@@ -147,9 +150,16 @@ func bodyStatus(err error) (int, string) {
 		return fasthttp.StatusRequestTimeout, "request body not received in time"
 	case errBodyCut:
 		return fasthttp.StatusBadRequest, "request body cut short"
+	case errClientGone:
+		// nginx's 499: nobody reads it, the access log does.
+		return StatusClientClosedRequest, "client closed the request"
 	}
 	return fasthttp.StatusBadRequest, "malformed request body"
 }
+
+// StatusClientClosedRequest is the status logged for a request the client
+// gave up before its answer (nginx's 499); it is never sent.
+const StatusClientClosedRequest = 499
 
 // drainLimit is how much of an unread body the balancer reads and drops
 // after answering by itself, to keep the connection; a longer body, or

@@ -32,6 +32,9 @@ type exchangeOpts struct {
 	idempotent bool
 	// body is the request body; nil for none.
 	body *outBody
+	// cancel, when set, cuts the member connection if the client gives
+	// the request up.
+	cancel canceller
 }
 
 // streams reports whether the body is streamed from the client, so an
@@ -70,6 +73,10 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 		mc := o.get()
 		mc.hc, mc.cc, mc.timeout = hc, cc, x.timeout
 		mc.cnt = countingConn{Conn: cc.Conn(), st: st, wto: x.timeout}
+		if x.cancel != nil {
+			mc.cancel = x.cancel
+			x.cancel.Watch(mc.cnt.Conn)
+		}
 		if x.timeout <= 0 {
 			_ = mc.cnt.Conn.SetWriteDeadline(time.Time{})
 		}
@@ -267,6 +274,8 @@ type memberConn[C interface {
 	// stream is set while the connection serves as a response body
 	// stream; closing it ends the request to the member.
 	stream bool
+	// cancel watches the connection for a client that gives up.
+	cancel canceller
 }
 
 func (o connOps[C]) get() *memberConn[C] {
@@ -326,6 +335,9 @@ func (mc *memberConn[C]) finish(reuse bool) {
 	// answer to the next request on this connection: never reuse it then.
 	if reuse && mc.br != nil && mc.br.Buffered() > 0 {
 		reuse = false
+	}
+	if mc.cancel != nil {
+		mc.cancel.Release()
 	}
 	if mc.br != nil {
 		mc.hc.ReleaseReader(mc.br)

@@ -16,7 +16,7 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Mem
 			xerr = errMemberFull
 		} else {
 			start := time.Now()
-			opts := exchangeOpts{connTO: m.connTO, timeout: m.timeout, idempotent: rq.idempotent, body: &rq.out}
+			opts := exchangeOpts{connTO: m.connTO, timeout: m.timeout, idempotent: rq.idempotent, body: &rq.out, cancel: rq.cancel}
 			if rq.idempotent && rq.replayable {
 				opts.tryTO = m.tryTO
 			}
@@ -29,6 +29,10 @@ func (p *Proxy) forward(ctx *fasthttp.RequestCtx, rt *route, b *Balancer, m *Mem
 			if xerr == nil {
 				p.respond(ctx, rt, b, m, rq)
 				return
+			}
+			if rq.cancel != nil && rq.cancel.Gone() {
+				// The client went; the member did not fail.
+				xerr = &exchangeError{errClientBody, errClientGone}
 			}
 		}
 		p.memberFailed(b, m, xerr)

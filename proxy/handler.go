@@ -15,6 +15,18 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 	rq := getRequest()
 	defer p.recoverPanic(ctx, rq)
 	rq.rec.Start = time.Now()
+	switch c, ok := ctx.Conn().(canceller); {
+	case ok:
+		rq.cancel = c
+		rq.rec.Protocol = ProtoHTTP2
+		p.protocols[2].Add(1)
+	case ctx.Request.Header.IsHTTP11():
+		rq.rec.Protocol = ProtoHTTP11
+		p.protocols[1].Add(1)
+	default:
+		rq.rec.Protocol = ProtoHTTP10
+		p.protocols[0].Add(1)
+	}
 	snap := p.snap.Load()
 	p.serve(ctx, snap, p.edge.Load(), rq)
 	p.finishBody(ctx, rq)

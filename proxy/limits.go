@@ -21,7 +21,9 @@ func (p *Proxy) SetLimits(l *config.Limits) {
 		return
 	}
 	p.limits = *l
+	p.headTO.Store(int64(l.ReadHeaderTimeout.D()))
 	p.servers.Swap(p.newServer(l))
+	p.h2.set(p.newH2Server(l), l)
 	for _, b := range p.snap.Load().Balancers {
 		for _, m := range b.members {
 			m.st.followLimits(l)

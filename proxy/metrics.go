@@ -54,13 +54,17 @@ var (
 		"Requests waiting for one of the member's slots (max, maxqueue).", mLabels, nil)
 	descWaiting = prometheus.NewDesc("balancer_waiting_requests",
 		"Requests waiting for a usable member (balancer timeout).", []string{"balancer"}, nil)
+	descProtocols = prometheus.NewDesc("balancer_client_requests_total",
+		"Requests received, by the client's protocol (HTTP/1.0, HTTP/1.1, HTTP/2.0).", []string{"protocol"}, nil)
 )
+
+var protocolNames = [...]string{ProtoHTTP10, ProtoHTTP11, ProtoHTTP2}
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descDuration, descErrors, descSent, descRecv,
 		descBusy, descElected, descStatus, descHealthy, descSticky, descFailovers, descRetries, descMoved,
-		descQueued, descWaiting} {
+		descQueued, descWaiting, descProtocols} {
 		ch <- d
 	}
 }
@@ -73,6 +77,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge := func(d *prometheus.Desc, v float64, l ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, l...)
+	}
+	for i, n := range protocolNames {
+		counter(descProtocols, c.p.protocols[i].Load(), n)
 	}
 	for _, b := range snap.Balancers {
 		st := b.st

@@ -24,7 +24,9 @@ func (s Sticky) String() string { return stickyNames[s] }
 
 // Record describes one finished request, for observers.
 type Record struct {
-	Start    time.Time
+	Start time.Time
+	// Protocol is the client's: "HTTP/1.0", "HTTP/1.1" or "HTTP/2.0".
+	Protocol string
 	Balancer *Balancer // nil when no route matched
 	Member   *Member   // nil when no member answered
 	Route    []byte    // session route the request asked for (may be nil)
@@ -35,6 +37,13 @@ type Record struct {
 	// Reason is set when the balancer answered by itself.
 	Reason string
 }
+
+// The protocols of clients' requests, as Record.Protocol names them.
+const (
+	ProtoHTTP10 = "HTTP/1.0"
+	ProtoHTTP11 = "HTTP/1.1"
+	ProtoHTTP2  = "HTTP/2.0"
+)
 
 // Observer sees every finished request (metrics, access log). Done runs on
 // the request path: it must be fast and must not keep ctx or r.

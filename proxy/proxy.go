@@ -34,6 +34,14 @@ type Proxy struct {
 	// edge is the client-side settings of the configuration in force.
 	edge   atomic.Pointer[edge]
 	panics atomic.Int64
+	// protocols counts requests by the client's protocol: HTTP/1.0,
+	// HTTP/1.1, HTTP/2.
+	protocols [3]atomic.Int64
+	// h2 serves the HTTP/2 connections (h2server.go).
+	h2 h2Servers
+	// headTO is limits.readheadertimeout, for the HTTP/2 listeners'
+	// handshakes.
+	headTO atomic.Int64
 }
 
 // Options are the Proxy's collaborators.
@@ -64,7 +72,9 @@ func New(cfg *config.Config, o Options) (*Proxy, error) {
 		return nil, err
 	}
 	p.limits = cfg.Limits
+	p.headTO.Store(int64(cfg.Limits.ReadHeaderTimeout.D()))
 	p.servers.Swap(p.newServer(&cfg.Limits))
+	p.h2.set(p.newH2Server(&cfg.Limits), &cfg.Limits)
 	return p, nil
 }
 
@@ -145,6 +155,9 @@ func (p *Proxy) Serve(ln net.Listener) error {
 // then closes what is left.
 func (p *Proxy) Shutdown(ctx context.Context) error {
 	err := p.servers.Shutdown(ctx)
+	if err2 := p.h2.shutdown(ctx); err == nil {
+		err = err2
+	}
 	p.tunnels.shutdown(ctx)
 	return err
 }

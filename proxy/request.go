@@ -30,6 +30,9 @@ type request struct {
 	// noHost: the client sent no Host (HTTP/1.0); each attempt names its
 	// member's host.
 	noHost bool
+	// cancel is set when the client can give the request up before its
+	// answer (an HTTP/2 stream).
+	cancel canceller
 }
 
 var requestPool = sync.Pool{New: func() any { return &request{buf: make([]byte, 0, 256)} }}
@@ -46,6 +49,7 @@ func putRequest(rq *request) {
 	rq.body = rq.body[:0]
 	rq.in, rq.out = clientBody{}, outBody{}
 	rq.noHost = false
+	rq.cancel = nil
 	clear(rq.views)
 	rq.views = rq.views[:0]
 	clear(rq.tried)

@@ -23,12 +23,14 @@ type listener struct {
 	cert *atomic.Pointer[tls.Certificate] // TLS listeners only
 	// redirect answers every request with a redirect to https.
 	redirect bool
+	// h2 takes HTTP/2 too: by ALPN with TLS, with the preface without.
+	h2 bool
 }
 
 // listenerKey is a listener's identity across reloads; n tells apart
 // entries the file gives twice (port 0).
 func listenerKey(l config.Listener, n int) string {
-	return fmt.Sprintf("%s tls=%t redirect=%t #%d", l.Addr, l.TLS != nil, l.RedirectHTTPS, n)
+	return fmt.Sprintf("%s tls=%t redirect=%t h2=%t #%d", l.Addr, l.TLS != nil, l.RedirectHTTPS, l.ServesHTTP2(), n)
 }
 
 // loadCert reads a listener's certificate and key.
@@ -41,11 +43,16 @@ func loadCert(t *config.TLS) (*tls.Certificate, error) {
 }
 
 // tlsConfig returns modern server defaults (TLS 1.2+, Go's cipher
-// preferences) serving the listener's current certificate.
-func tlsConfig(cur *atomic.Pointer[tls.Certificate]) *tls.Config {
+// preferences) serving the listener's current certificate, offering h2
+// by ALPN when h2.
+func tlsConfig(cur *atomic.Pointer[tls.Certificate], h2 bool) *tls.Config {
+	protos := []string{"http/1.1"}
+	if h2 {
+		protos = []string{"h2", "http/1.1"}
+	}
 	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
-		NextProtos: []string{"http/1.1"},
+		NextProtos: protos,
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return cur.Load(), nil
 		},
@@ -97,11 +104,11 @@ func (a *App) planListeners(cfg *config.Config) (*listenPlan, error) {
 			p.abort()
 			return nil, cfg.Problem(path, "cannot listen: "+err.Error())
 		}
-		l := &listener{key: key, addr: lc.Addr, ln: ln, redirect: lc.RedirectHTTPS}
+		l := &listener{key: key, addr: lc.Addr, ln: ln, redirect: lc.RedirectHTTPS, h2: lc.ServesHTTP2()}
 		if cert != nil {
 			l.cert = &atomic.Pointer[tls.Certificate]{}
 			l.cert.Store(cert)
-			l.ln = tls.NewListener(ln, tlsConfig(l.cert))
+			l.ln = tls.NewListener(ln, tlsConfig(l.cert, l.h2))
 		}
 		p.next = append(p.next, l)
 		p.opened = append(p.opened, l)
@@ -134,8 +141,12 @@ func (a *App) commitListeners(p *listenPlan, limits *config.Limits) {
 	}
 	for _, l := range p.opened {
 		serve := a.proxy.Serve
-		if l.redirect {
+		switch {
+		case l.redirect:
 			serve = a.redirectServers(limits).Serve
+		case l.h2:
+			cleartext := l.cert == nil
+			serve = func(ln net.Listener) error { return a.proxy.ServeHTTP2(ln, cleartext) }
 		}
 		a.wg.Add(1)
 		go func() {

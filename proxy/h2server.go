@@ -1,0 +1,182 @@
+package proxy
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"balancer/config"
+)
+
+// HTTP/2 to clients. The protocol is Go's own net/http server (the same
+// code as golang.org/x/net/http2, bundled and patched with each Go
+// release): it answers HTTP/2's own attacks — rapid reset
+// (CVE-2023-44487), CONTINUATION floods (CVE-2024-27316), HPACK bombs —
+// and enforces the stream and header limits. Each of its requests is
+// handed to the one request path (h2Handler). As the fasthttp servers do
+// (limits.go), a change of limits is a new server for connections
+// accepted from then on, the one it replaces finishing its streams after
+// a GOAWAY.
+
+// h2Servers serves HTTP/2 connections with the server of the limits in
+// force. The zero value is ready once set is called.
+type h2Servers struct {
+	mu      sync.Mutex
+	cur     *h2gen
+	retired sync.WaitGroup
+	closed  bool
+}
+
+// h2gen is one server and the connections handed to it.
+type h2gen struct {
+	srv    *http.Server
+	q      *connQueue
+	limits config.Limits
+}
+
+// newH2Server returns the HTTP/2 server of limits l.
+func (p *Proxy) newH2Server(l *config.Limits) *http.Server {
+	var protos http.Protocols
+	protos.SetHTTP2(true)
+	protos.SetUnencryptedHTTP2(true)
+	return &http.Server{
+		Handler:   h2Handler{p},
+		Protocols: &protos,
+		// MaxHeaderBytes is the header list size a client may send
+		// (SETTINGS_MAX_HEADER_LIST_SIZE), enforced while decoding: a
+		// CONTINUATION flood or an HPACK bomb ends there.
+		MaxHeaderBytes: int(l.MaxHeaderBytes),
+		IdleTimeout:    l.IdleTimeout.D(),
+		HTTP2: &http.HTTP2Config{
+			MaxConcurrentStreams: l.MaxConcurrentStreams,
+			// A client that stops reading its responses is let go, as
+			// a stalled HTTP/1.1 client is by the member's timeout.
+			WriteByteTimeout: 30 * time.Second,
+			SendPingTimeout:  l.IdleTimeout.D(),
+		},
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, c)
+		},
+		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
+	}
+}
+
+// set makes the server of limits l serve the connections handed over
+// from now on; the one it replaces is shut down gracefully.
+func (h *h2Servers) set(srv *http.Server, l *config.Limits) {
+	g := &h2gen{srv: srv, q: newConnQueue(), limits: *l}
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return
+	}
+	old := h.cur
+	h.cur = g
+	if old != nil {
+		h.retired.Add(1)
+	}
+	h.mu.Unlock()
+	go func() { _ = srv.Serve(g.q) }()
+	if old != nil {
+		go func() {
+			defer h.retired.Done()
+			_ = old.srv.Shutdown(context.Background())
+		}()
+	}
+}
+
+// current returns the generation serving new connections (nil once shut
+// down).
+func (h *h2Servers) current() *h2gen {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
+	return h.cur
+}
+
+// serve hands c, which speaks HTTP/2, to the current server.
+func (h *h2Servers) serve(c net.Conn) {
+	for {
+		g := h.current()
+		if g == nil {
+			c.Close()
+			return
+		}
+		if g.q.put(c) {
+			return
+		}
+	}
+}
+
+// shutdown sends every connection a GOAWAY and waits until ctx ends for
+// their streams to finish, then closes them.
+func (h *h2Servers) shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	cur := h.cur
+	h.closed = true
+	h.mu.Unlock()
+	var err error
+	if cur != nil {
+		err = cur.srv.Shutdown(ctx)
+		if err != nil {
+			_ = cur.srv.Close()
+		}
+	}
+	done := make(chan struct{})
+	go func() { h.retired.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	return err
+}
+
+// connQueue is a net.Listener that accepts the connections put on it.
+type connQueue struct {
+	ch     chan net.Conn
+	done   chan struct{}
+	closed sync.Once
+}
+
+func newConnQueue() *connQueue {
+	return &connQueue{ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+// put hands c to the server accepting from q; false once q is closed.
+func (q *connQueue) put(c net.Conn) bool {
+	select {
+	case q.ch <- c:
+		return true
+	case <-q.done:
+		return false
+	}
+}
+
+// Accept implements net.Listener.
+func (q *connQueue) Accept() (net.Conn, error) {
+	select {
+	case c := <-q.ch:
+		return c, nil
+	case <-q.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close implements net.Listener.
+func (q *connQueue) Close() error {
+	q.closed.Do(func() { close(q.done) })
+	return nil
+}
+
+// Addr implements net.Listener.
+func (q *connQueue) Addr() net.Addr { return queueAddr{} }
+
+type queueAddr struct{}
+
+func (queueAddr) Network() string { return "queue" }
+func (queueAddr) String() string  { return "queue" }
