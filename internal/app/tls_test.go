@@ -1,15 +1,9 @@
 package app
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -22,42 +16,13 @@ import (
 	"balancer/internal/testutil"
 )
 
-// selfSigned writes a certificate for 127.0.0.1 and its key.
-func selfSigned(t *testing.T, dir, cn string) (certFile, keyFile string, pool *x509.CertPool) {
-	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, _ := x509.MarshalECPrivateKey(key)
-	certFile, keyFile = filepath.Join(dir, cn+".crt"), filepath.Join(dir, cn+".key")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
-	cert, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
-}
-
 // TestTLSTermination: HTTPS on a listener with a certificate the test
 // made, X-Forwarded-Proto https to the member, a redirect listener, and a
 // renewed certificate served after a reload.
 func TestTLSTermination(t *testing.T) {
 	m := testutil.StartMember(t, "node1")
 	dir := t.TempDir()
-	cert, key, pool := selfSigned(t, dir, "first")
+	cert, key, pool := testutil.SelfSigned(t, dir, "first")
 	tlsAddr, plainAddr, mgr := freePort(t), freePort(t), freePort(t)
 	path := filepath.Join(dir, "balancer.yaml")
 	yml := fmt.Sprintf(`
@@ -113,7 +78,7 @@ routes:
 		t.Fatalf("redirect listener: %d %q", resp.StatusCode, loc)
 	}
 	// A renewed certificate (same files, new content) is served after a reload.
-	cert2, key2, pool2 := selfSigned(t, dir, "second")
+	cert2, key2, pool2 := testutil.SelfSigned(t, dir, "second")
 	b2, _ := os.ReadFile(cert2)
 	k2, _ := os.ReadFile(key2)
 	os.WriteFile(cert, b2, 0o600)
