@@ -2,7 +2,7 @@
 # Runs every check and test of the project, as CI does:
 #   ./test.sh
 # It installs what the tests need (redis-server, redis-sentinel, redis-cli,
-# chromium, systemd-analyze) with apt-get when missing: go test never
+# chromium, systemd-analyze, curl) with apt-get when missing: go test never
 # installs anything, and a test whose program is missing fails naming its
 # package (testutil.Need). Then it runs gofmt, go vet, staticcheck, the race-enabled test suite
 # and a short fuzzing pass over every parser.
@@ -29,6 +29,7 @@ need redis-sentinel redis-sentinel
 need redis-cli redis-tools
 need chromium chromium
 need systemd-analyze systemd
+need curl curl
 
 step "gofmt"
 if [ -e .git ]; then gofiles=$(git ls-files '*.go'); else gofiles=$(find . -name '*.go'); fi
