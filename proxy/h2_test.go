@@ -501,3 +501,93 @@ routes:
 		})
 	}
 }
+
+// TestH2SlowBody: a request body that stalls over HTTP/2 gets 408 once
+// bodytimeout passes, as over HTTP/1.1, and the member is not in error.
+func TestH2SlowBody(t *testing.T) {
+	m := testutil.StartMember(t, "node1")
+	e := startH2(t, `
+limits:
+  bodytimeout: 300ms
+  bodyminrate: 0
+balancers:
+  - name: c
+    retrybuffer: 1KiB
+    members:
+      - {url: "{{m0}}", route: node1}
+routes:
+  - {path: /, balancer: c}
+`, m)
+	st := e.p.Snapshot().Balancers[0].members[0].st
+	for _, cl := range e.clients() {
+		t.Run(cl.name, func(t *testing.T) {
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			go pw.Write(bytes.Repeat([]byte{'a'}, 100)) // then nothing more
+			req, _ := http.NewRequest("POST", cl.base+"/up", pr)
+			req.ContentLength = 10000
+			resp, err := cl.c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestTimeout {
+				t.Fatalf("got %d, want 408", resp.StatusCode)
+			}
+			if st.flags.Load()&FlagError != 0 || st.sched.Busy.Load() != 0 {
+				t.Fatal("the member was put in error, or kept busy, for the client's stall")
+			}
+		})
+	}
+}
+
+// TestH2ShutdownFinishesStreams: a graceful stop lets a stream in flight
+// end with its answer, and takes no new connection.
+func TestH2ShutdownFinishesStreams(t *testing.T) {
+	m := testutil.StartMember(t, "node1")
+	e := startH2(t, `
+balancers:
+  - name: c
+    members:
+      - {url: "{{m0}}", route: node1}
+routes:
+  - {path: /, balancer: c}
+`, m)
+	arrived, release := m.Hold()
+	defer release()
+	type result struct {
+		status int
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := e.tls.Get(e.tlsURL + "/held")
+		if err != nil {
+			done <- result{0, err}
+			return
+		}
+		resp.Body.Close()
+		done <- result{resp.StatusCode, nil}
+	}()
+	testutil.Receive(t, arrived, "the stream at the member")
+	stopped := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		stopped <- e.p.Shutdown(ctx)
+	}()
+	testutil.Eventually(t, "the listeners closed", func() bool {
+		c, err := net.Dial("tcp", strings.TrimPrefix(e.tlsURL, "https://"))
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	release()
+	if r := testutil.Receive(t, done, "the held stream's answer"); r.err != nil || r.status != 200 {
+		t.Fatalf("the stream in flight: %d %v, want 200", r.status, r.err)
+	}
+	if err := testutil.Receive(t, stopped, "the end of Shutdown"); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+}
