@@ -29,6 +29,7 @@ var metrics = []string{
 	"balancer_config_last_reload_successful",
 	"balancer_build_info",
 	"balancer_store_up",
+	"balancer_client_requests_total",
 }
 
 // promql lists the functions, aggregations and keywords the dashboard's
