@@ -591,3 +591,41 @@ routes:
 		t.Fatalf("Shutdown: %v", err)
 	}
 }
+
+// TestH2MaxConns: limits.maxconns bounds the HTTP/2 connections open at
+// once; one closed makes room for the next.
+func TestH2MaxConns(t *testing.T) {
+	m := testutil.StartMember(t, "node1")
+	e := startH2(t, `
+limits:
+  maxconns: 2
+balancers:
+  - name: c
+    members:
+      - {url: "{{m0}}", route: node1}
+routes:
+  - {path: /, balancer: c}
+`, m)
+	addr := strings.TrimPrefix(e.h2cURL, "http://")
+	var open []net.Conn
+	for i := range 2 {
+		c, _, err := testutil.H2Open(addr)
+		if err != nil {
+			t.Fatalf("connection %d of 2: %v", i+1, err)
+		}
+		open = append(open, c)
+	}
+	if c, _, err := testutil.H2Open(addr); err == nil {
+		c.Close()
+		t.Fatal("a third HTTP/2 connection was served with maxconns 2")
+	}
+	open[0].Close()
+	testutil.Eventually(t, "room for a connection again", func() bool {
+		c, _, err := testutil.H2Open(addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	open[1].Close()
+}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"balancer/config"
@@ -24,6 +25,9 @@ import (
 // h2Servers serves HTTP/2 connections with the server of the limits in
 // force. The zero value is ready once set is called.
 type h2Servers struct {
+	// open counts the HTTP/2 connections being served, which
+	// limits.maxconns bounds as fasthttp's Concurrency bounds HTTP/1's.
+	open    atomic.Int64
 	mu      sync.Mutex
 	cur     *h2gen
 	retired sync.WaitGroup
@@ -59,6 +63,11 @@ func (p *Proxy) newH2Server(l *config.Limits) *http.Server {
 		},
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			return context.WithValue(ctx, connKey{}, c)
+		},
+		ConnState: func(_ net.Conn, s http.ConnState) {
+			if s == http.StateClosed || s == http.StateHijacked {
+				p.h2.open.Add(-1)
+			}
 		},
 		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
 	}
@@ -99,7 +108,8 @@ func (h *h2Servers) current() *h2gen {
 	return h.cur
 }
 
-// serve hands c, which speaks HTTP/2, to the current server.
+// serve hands c, which speaks HTTP/2, to the current server, unless
+// limits.maxconns HTTP/2 connections are open: then c is closed.
 func (h *h2Servers) serve(c net.Conn) {
 	for {
 		g := h.current()
@@ -107,9 +117,15 @@ func (h *h2Servers) serve(c net.Conn) {
 			c.Close()
 			return
 		}
+		if max := g.limits.MaxConns; max > 0 && h.open.Load() >= int64(max) {
+			c.Close()
+			return
+		}
+		h.open.Add(1) // the server's ConnState gives it back
 		if g.q.put(c) {
 			return
 		}
+		h.open.Add(-1)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,10 @@ type splitListener struct {
 	once      sync.Once
 	mu        sync.Mutex
 	err       error // the accept loop's end
+	// sorting counts the connections whose protocol is not known yet
+	// (a TLS handshake, or the first bytes, under way); limits.maxconns
+	// bounds them.
+	sorting atomic.Int64
 }
 
 // preface is what an HTTP/2 client sends first.
@@ -58,7 +63,15 @@ func (s *splitListener) accept() {
 			return
 		}
 		backoff = 0
-		go s.sort(c)
+		if g := s.p.h2.current(); g != nil && g.limits.MaxConns > 0 && s.sorting.Load() >= int64(g.limits.MaxConns) {
+			c.Close() // as many handshakes under way as connections allowed
+			continue
+		}
+		s.sorting.Add(1)
+		go func() {
+			defer s.sorting.Add(-1)
+			s.sort(c)
+		}()
 	}
 }
 

@@ -14,11 +14,29 @@ import (
 // 6 SETTINGS_MAX_HEADER_LIST_SIZE). A server that does not speak HTTP/2
 // there is an error.
 func H2Settings(addr string) (map[uint16]uint32, error) {
+	c, s, err := H2Open(addr)
+	if c != nil {
+		c.Close()
+	}
+	return s, err
+}
+
+// H2Open is H2Settings that leaves the connection open (nil on error).
+func H2Open(addr string) (net.Conn, map[uint16]uint32, error) {
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer c.Close()
+	s, err := h2Settings(c)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	_ = c.SetDeadline(time.Time{})
+	return c, s, nil
+}
+
+func h2Settings(c net.Conn) (map[uint16]uint32, error) {
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 	// The preface, then an empty SETTINGS frame.
 	if _, err := io.WriteString(c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"); err != nil {
