@@ -629,3 +629,41 @@ routes:
 	})
 	open[1].Close()
 }
+
+// TestH2ResponseFraming: what frames an HTTP/1.1 answer becomes HTTP/2's
+// own: a HEAD keeps its content-length and has no body, a chunked answer
+// streams without one, every Set-Cookie comes through.
+func TestH2ResponseFraming(t *testing.T) {
+	m := testutil.StartMember(t, "node1")
+	e := startH2(t, `
+balancers:
+  - name: c
+    members:
+      - {url: "{{m0}}", route: node1}
+routes:
+  - {path: /, balancer: c}
+`, m)
+	for _, cl := range e.clients() {
+		t.Run(cl.name, func(t *testing.T) {
+			resp, body := do(t, cl.c, "HEAD", cl.base+"/big?n=5000", nil)
+			if resp.StatusCode != 200 || resp.ContentLength != 5000 || len(body) != 0 {
+				t.Errorf("HEAD: %d, content-length %d, %d body bytes; want 200, 5000, 0", resp.StatusCode, resp.ContentLength, len(body))
+			}
+			resp, body = do(t, cl.c, "GET", cl.base+"/big?n=200000&chunked=1", nil)
+			if resp.StatusCode != 200 || resp.ContentLength != -1 || len(body) != 200000 {
+				t.Errorf("chunked: %d, content-length %d, %d bytes; want 200, none, 200000", resp.StatusCode, resp.ContentLength, len(body))
+			}
+			resp, body = do(t, cl.c, "GET", cl.base+"/big?n=70000", nil)
+			if resp.ContentLength != 70000 || len(body) != 70000 {
+				t.Errorf("streamed with a length: content-length %d, %d bytes; want 70000", resp.ContentLength, len(body))
+			}
+			resp, _ = do(t, cl.c, "GET", cl.base+"/set-session?id=abc", nil)
+			if c := resp.Cookies(); len(c) != 1 || c[0].Value != "abc.node1" {
+				t.Errorf("Set-Cookie: %v", resp.Header.Values("Set-Cookie"))
+			}
+			if v := resp.Header.Get("Connection"); v != "" {
+				t.Errorf("a Connection header went out over HTTP/2: %q", v)
+			}
+		})
+	}
+}
