@@ -72,7 +72,7 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 		}
 		mc := o.get()
 		mc.hc, mc.cc, mc.timeout = hc, cc, x.timeout
-		mc.cnt = countingConn{Conn: cc.Conn(), st: st, wto: x.timeout}
+		mc.cnt = countingConn{Conn: cc.Conn(), st: st, wto: x.timeout, cancel: x.cancel}
 		if x.cancel != nil {
 			mc.cancel = x.cancel
 			x.cancel.Watch(mc.cnt.Conn)
@@ -233,9 +233,15 @@ type countingConn struct {
 	net.Conn
 	st  *memberState
 	wto time.Duration
+	// cancel, when set, ends every I/O once the client gave up: the
+	// deadline its cut set may have been moved since.
+	cancel canceller
 }
 
 func (c *countingConn) Read(p []byte) (int, error) {
+	if c.cancel != nil && c.cancel.Gone() {
+		return 0, errClientGone
+	}
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.st.sched.Read.Add(int64(n))
@@ -246,6 +252,9 @@ func (c *countingConn) Read(p []byte) (int, error) {
 func (c *countingConn) Write(p []byte) (int, error) {
 	if c.wto > 0 {
 		_ = c.Conn.SetWriteDeadline(time.Now().Add(c.wto))
+	}
+	if c.cancel != nil && c.cancel.Gone() {
+		return 0, errClientGone
 	}
 	n, err := c.Conn.Write(p)
 	if n > 0 {

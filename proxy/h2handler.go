@@ -27,7 +27,6 @@ type connKey struct{}
 // h2ctx is the pooled state of one HTTP/2 request.
 type h2ctx struct {
 	ctx  fasthttp.RequestCtx
-	s    tlsStream
 	head []byte // the request's head in HTTP/1.1 form
 	rd   bytes.Reader
 	br   *bufio.Reader
@@ -39,13 +38,15 @@ func (h h2Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c, _ := r.Context().Value(connKey{}).(net.Conn)
 	x := h2ctxPool.Get().(*h2ctx)
 	defer h2ctxPool.Put(x)
-	x.s = tlsStream{stream: stream{client: c, rc: http.NewResponseController(w)}}
-	var conn net.Conn = &x.s.stream
+	// The stream is not pooled: a cancel that started as the request
+	// ended may still run after this handler returns.
+	s := &tlsStream{stream: stream{client: c, rc: http.NewResponseController(w)}}
+	var conn net.Conn = &s.stream
 	if tc, ok := c.(*tls.Conn); ok {
-		x.s.tc = tc
-		conn = &x.s
+		s.tc = tc
+		conn = s
 	}
-	stop := context.AfterFunc(r.Context(), x.s.cancel)
+	stop := context.AfterFunc(r.Context(), s.cancel)
 	defer stop()
 	ctx := &x.ctx
 	ctx.Init2(conn, fasthttpLogger{h.p.log}, false)

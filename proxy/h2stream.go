@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,7 +27,8 @@ import (
 // member connection they use while they use it.
 type canceller interface {
 	// Watch cuts c (its deadline set in the past) as soon as the client
-	// gives up, or at once if it already has.
+	// gives up, or at once if it already has. A deadline set later would
+	// undo the cut: every I/O on c checks Gone first (countingConn).
 	Watch(c net.Conn)
 	// Release ends the watch of the connection; after it returns, the
 	// connection is never touched again (it may go back to the pool).
@@ -42,7 +44,7 @@ type stream struct {
 
 	mu     sync.Mutex
 	member net.Conn // watched member connection
-	gone   bool
+	gone   atomic.Bool
 }
 
 // tlsStream is a stream over TLS; fasthttp's IsTLS looks for these
@@ -65,7 +67,7 @@ var cut = time.Unix(1, 0)
 func (s *stream) Watch(c net.Conn) {
 	s.mu.Lock()
 	s.member = c
-	if s.gone {
+	if s.gone.Load() {
 		_ = c.SetDeadline(cut)
 	}
 	s.mu.Unlock()
@@ -79,17 +81,13 @@ func (s *stream) Release() {
 }
 
 // Gone implements canceller.
-func (s *stream) Gone() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.gone
-}
+func (s *stream) Gone() bool { return s.gone.Load() }
 
 // cancel marks the request given up and cuts the member connection in
 // use, if any.
 func (s *stream) cancel() {
 	s.mu.Lock()
-	s.gone = true
+	s.gone.Store(true)
 	if s.member != nil {
 		_ = s.member.SetDeadline(cut)
 	}
