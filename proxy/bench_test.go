@@ -16,6 +16,16 @@ import (
 // listeners and returns a client connected to the balancer.
 func inMemoryBalancer(tb testing.TB, n int, lbmethod string) *fasthttp.HostClient {
 	tb.Helper()
+	p := inMemoryProxy(tb, n, lbmethod)
+	front := fasthttputil.NewInmemoryListener()
+	go p.Serve(front)
+	tb.Cleanup(func() { p.servers.Shutdown(context.Background()); front.Close() })
+	return &fasthttp.HostClient{Addr: "balancer.test", Dial: func(string) (net.Conn, error) { return front.Dial() }, MaxConns: 1024}
+}
+
+// inMemoryProxy is a balancer in front of n in-memory fasthttp members.
+func inMemoryProxy(tb testing.TB, n int, lbmethod string) *Proxy {
+	tb.Helper()
 	y := "balancers:\n  - name: c\n    lbmethod: " + lbmethod + "\n    stickysession: JSESSIONID|jsessionid\n    members:\n"
 	lns := map[string]*fasthttputil.InmemoryListener{}
 	for i := 0; i < n; i++ {
@@ -43,10 +53,7 @@ func inMemoryBalancer(tb testing.TB, n int, lbmethod string) *fasthttp.HostClien
 		ln := lns[st.hc.Load().Addr]
 		st.hc.Load().Dial = func(string) (net.Conn, error) { return ln.Dial() }
 	}
-	front := fasthttputil.NewInmemoryListener()
-	go p.Serve(front)
-	tb.Cleanup(func() { p.servers.Shutdown(context.Background()); front.Close() })
-	return &fasthttp.HostClient{Addr: "balancer.test", Dial: func(string) (net.Conn, error) { return front.Dial() }, MaxConns: 1024}
+	return p
 }
 
 func benchForward(b *testing.B, cookie string) {

@@ -123,16 +123,41 @@ var h2Skip = map[string]bool{
 	"Transfer-Encoding": true, "Upgrade": true, "Content-Length": true,
 }
 
+// commonNames are response header names as fasthttp and net/http both
+// spell them, kept so that copying them allocates nothing.
+var commonNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"Content-Type", "Content-Length", "Content-Encoding", "Server", "Set-Cookie",
+		"Date", "Cache-Control", "Expires", "Last-Modified", "Etag", "Location", "Vary", "X-Route",
+		"Connection", "Transfer-Encoding", "Keep-Alive", "Trailer", "Pragma", "Accept-Ranges", "Age"} {
+		m[n] = n
+	}
+	return m
+}()
+
 // writeH2Response writes resp on the stream: head, then the body, a
 // streamed one flushed as it arrives from the member.
 func writeH2Response(w http.ResponseWriter, r *http.Request, resp *fasthttp.Response) {
 	hdr := w.Header()
+	n := 0
+	for range resp.Header.All() {
+		n++
+	}
+	vals := make([]string, 0, n) // one allocation for every value
 	for k, v := range resp.Header.All() {
-		name := http.CanonicalHeaderKey(string(k))
+		name, ok := commonNames[string(k)] // no allocation for the lookup
+		if !ok {
+			name = http.CanonicalHeaderKey(string(k))
+		}
 		if h2Skip[name] {
 			continue
 		}
-		hdr.Add(name, string(v))
+		vals = append(vals, string(v))
+		if have := hdr[name]; have != nil {
+			hdr[name] = append(have, vals[len(vals)-1])
+		} else {
+			hdr[name] = vals[len(vals)-1 : len(vals) : len(vals)]
+		}
 	}
 	status := resp.StatusCode()
 	stream := resp.IsBodyStream()
