@@ -667,3 +667,30 @@ routes:
 		})
 	}
 }
+
+// TestH2HeadsCannotGainLines: whatever reaches the handler, the HTTP/1.1
+// head written from it gets no line of the client's making.
+func TestH2HeadsCannotGainLines(t *testing.T) {
+	var x h2ctx
+	for _, r := range []*http.Request{
+		{Method: "GET", RequestURI: "/a\r\nX-Injected: 1", Host: "h", Header: http.Header{}},
+		{Method: "GET", RequestURI: "/a", Host: "h\r\nX-Injected: 1", Header: http.Header{}},
+		{Method: "GET", RequestURI: "/a", Host: "h", Header: http.Header{"X-A": {"v\r\nX-Injected: 1"}}},
+		{Method: "GET", RequestURI: "/a", Host: "h", Header: http.Header{"X-A\nX-Injected": {"1"}}},
+		{Method: "GET", RequestURI: "/a", Host: "h", Header: http.Header{"X-A": {"v\x00"}}},
+	} {
+		var req fasthttp.Request
+		if err := x.toFasthttp(r, &req); err == nil {
+			t.Errorf("%q %q %v: accepted as\n%s", r.RequestURI, r.Host, r.Header, x.head)
+		}
+	}
+	var req fasthttp.Request
+	r := &http.Request{Method: "POST", RequestURI: "/a?b=1", Host: "h:1", ContentLength: 5,
+		Header: http.Header{"Cookie": {"a=1; b=2"}, "X-Two": {"1", "2"}}, Body: io.NopCloser(strings.NewReader("hello"))}
+	if err := x.toFasthttp(r, &req); err != nil {
+		t.Fatal(err)
+	}
+	if string(req.Header.Host()) != "h:1" || req.Header.ContentLength() != 5 || len(req.Header.PeekAll("X-Two")) != 2 || string(req.Header.Cookie("b")) != "2" {
+		t.Errorf("the head as fasthttp reads it:\n%s", req.Header.Header())
+	}
+}

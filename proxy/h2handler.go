@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/valyala/fasthttp"
@@ -73,6 +75,12 @@ func (h h2Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (validate.go) refuse the same heads. The body is r's, as a stream: with
 // its content-length, or, without one, as a chunked body would be.
 func (x *h2ctx) toFasthttp(r *http.Request, req *fasthttp.Request) error {
+	// Go's server refuses line breaks in names and values (RFC 9113
+	// §8.2.1); a head written from them must never gain a line, so this
+	// does not rely on it.
+	if breaksLine(r.Method) || breaksLine(r.RequestURI) || breaksLine(r.Host) {
+		return errLineBreak
+	}
 	b := append(x.head[:0], r.Method...)
 	b = append(b, ' ')
 	b = append(b, r.RequestURI...)
@@ -83,7 +91,13 @@ func (x *h2ctx) toFasthttp(r *http.Request, req *fasthttp.Request) error {
 		if k == "Content-Length" || k == "Host" {
 			continue // the framing is the stream's; the host is :authority
 		}
+		if breaksLine(k) {
+			return errLineBreak
+		}
 		for _, v := range vs {
+			if breaksLine(v) {
+				return errLineBreak
+			}
 			b = append(b, k...)
 			b = append(b, ": "...)
 			b = append(b, v...)
@@ -115,6 +129,11 @@ func (x *h2ctx) toFasthttp(r *http.Request, req *fasthttp.Request) error {
 	}
 	return nil
 }
+
+var errLineBreak = errors.New("a line break in the request head")
+
+// breaksLine reports whether s holds a CR, LF or NUL.
+func breaksLine(s string) bool { return strings.ContainsAny(s, "\r\n\x00") }
 
 // h2Skip are the response headers HTTP/2 forbids (RFC 9113 §8.2.2) or
 // that only frame an HTTP/1.1 message.
