@@ -13,6 +13,10 @@
 // The files follow one request, in the order it crosses them:
 //
 //	proxy.go      the Proxy, its options and servers (headerReceived)
+//	h2split.go    a listener's connections sorted: HTTP/2 (ALPN h2, or h2c's preface) or HTTP/1.1
+//	h2server.go   Go's net/http HTTP/2 server, one per limits, serving the HTTP/2 connections
+//	h2handler.go  an HTTP/2 request written as its HTTP/1.1 head into a RequestCtx, its answer written back
+//	h2stream.go   the stream as the request's connection: body deadlines, a reset cancelling the exchange
 //	handler.go    the entry: handle, serve, recoverPanic
 //	request.go    the pooled per-request scratch space
 //	validate.go   the request head refused or let through
