@@ -97,6 +97,23 @@ func (h *h2Servers) set(srv *http.Server, l *config.Limits) {
 	}
 }
 
+// started reports whether a server was set.
+func (h *h2Servers) started() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cur != nil
+}
+
+// startH2 sets up the HTTP/2 server, on the first listener that takes
+// HTTP/2: a Proxy without one runs none.
+func (p *Proxy) startH2() {
+	p.applyMu.Lock()
+	defer p.applyMu.Unlock()
+	if !p.h2.started() {
+		p.h2.set(p.newH2Server(&p.limits), &p.limits)
+	}
+}
+
 // current returns the generation serving new connections (nil once shut
 // down).
 func (h *h2Servers) current() *h2gen {

@@ -18,6 +18,7 @@ import (
 // HTTP/1.1's, served as by Serve. The TLS handshake, or the wait for a
 // connection's first bytes, is bounded by limits.readheadertimeout.
 func (p *Proxy) ServeHTTP2(ln net.Listener, cleartext bool) error {
+	p.startH2()
 	s := &splitListener{Listener: ln, p: p, cleartext: cleartext,
 		h1: make(chan net.Conn), done: make(chan struct{})}
 	go s.accept()

@@ -23,7 +23,9 @@ func (p *Proxy) SetLimits(l *config.Limits) {
 	p.limits = *l
 	p.headTO.Store(int64(l.ReadHeaderTimeout.D()))
 	p.servers.Swap(p.newServer(l))
-	p.h2.set(p.newH2Server(l), l)
+	if p.h2.started() {
+		p.h2.set(p.newH2Server(l), l)
+	}
 	for _, b := range p.snap.Load().Balancers {
 		for _, m := range b.members {
 			m.st.followLimits(l)

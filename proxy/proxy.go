@@ -74,7 +74,6 @@ func New(cfg *config.Config, o Options) (*Proxy, error) {
 	p.limits = cfg.Limits
 	p.headTO.Store(int64(cfg.Limits.ReadHeaderTimeout.D()))
 	p.servers.Swap(p.newServer(&cfg.Limits))
-	p.h2.set(p.newH2Server(&cfg.Limits), &cfg.Limits)
 	return p, nil
 }
 
