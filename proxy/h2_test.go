@@ -694,3 +694,58 @@ func TestH2HeadsCannotGainLines(t *testing.T) {
 		t.Errorf("the head as fasthttp reads it:\n%s", req.Header.Header())
 	}
 }
+
+// TestH2MemberDiesMidRequest: a member that resets the connection once it
+// read a request's head: over HTTP/2 as over HTTP/1.1, an idempotent
+// request whose body is kept goes to another member, a POST does not (it
+// may have been acted on) and gets 502.
+func TestH2MemberDiesMidRequest(t *testing.T) {
+	dies := testutil.StartScripted(t, func(c *testutil.ScriptConn) {
+		if _, _, err := c.Head(); err == nil {
+			c.Reset()
+		}
+	})
+	good := testutil.StartMember(t, "node2")
+	e := startH2(t, strings.ReplaceAll(`
+balancers:
+  - name: c
+    stickysession: JSESSIONID
+    members:
+      - {url: "DIES", route: node1}
+      - {url: "{{m0}}", route: node2}
+routes:
+  - {path: /, balancer: c}
+`, "DIES", dies.URL), good)
+	cases := []struct {
+		method string
+		body   string
+		want   int
+		route  string
+	}{
+		{"GET", "", 200, "node2"},
+		{"PUT", "kept for a retry", 200, "node2"},
+		{"POST", "maybe acted on", 502, ""},
+	}
+	for _, cl := range append(e.clients(), struct {
+		name   string
+		c      *http.Client
+		base   string
+		scheme string
+	}{"h1", e.h1, e.h2cURL, "http"}) {
+		for _, c := range cases {
+			t.Run(cl.name+"/"+c.method, func(t *testing.T) {
+				// The member is put in error by each failure: bring it back.
+				e.p.Snapshot().Balancers[0].members[0].st.clearError()
+				var body io.Reader
+				if c.body != "" {
+					body = strings.NewReader(c.body)
+				}
+				// A session of its own: one that failed over stays moved.
+				resp, b := do(t, cl.c, c.method, cl.base+"/x", body, "Cookie: JSESSIONID="+cl.name+c.method+".node1")
+				if resp.StatusCode != c.want || resp.Header.Get("X-Route") != c.route {
+					t.Fatalf("got %d from %q (%s), want %d from %q", resp.StatusCode, resp.Header.Get("X-Route"), b, c.want, c.route)
+				}
+			})
+		}
+	}
+}
