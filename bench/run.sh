@@ -5,6 +5,7 @@
 #   bench/run.sh                 # DURATION=10 ROUNDS=3 per measurement
 #   QUICK=1 bench/run.sh         # about a minute, for a smoke run
 #   PEERS="balancer haproxy" DURATION=20 ROUNDS=5 CONNS=64 bench/run.sh
+#   BEFORE=842ec03 PEERS=balancer OUT=/tmp/x bench/run.sh   # also that revision, as peer balancer-before
 #
 # Each peer is configured as the closest equivalent of the balancer's
 # sticky setup (bench/peers/), checked to route by the session's route,
@@ -28,12 +29,13 @@ PORT=19080
 MGRPORT=19081
 TMP=$(mktemp -d /tmp/balancer-bench.XXXXXX)
 export TMP PORT MGRPORT
-OUT=$BENCH_DIR/results
+OUT=${OUT:-$BENCH_DIR/results}
 mkdir -p "$OUT"
 pids=()
 cleanup() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -- -"$p" 2>/dev/null || true; done
   stop_peer || true
+  [ -z "${BEFORE:-}" ] || git -C "$ROOT" worktree remove --force "$TMP/before" >/dev/null 2>&1 || true
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -47,6 +49,13 @@ need caddy caddy
 
 echo "== building"
 (cd "$ROOT" && go build -o "$TMP/balancer" ./cmd/balancer && go build -o "$TMP/member" ./bench/member)
+if [ -n "${BEFORE:-}" ]; then
+  # The same configuration through the binary of another revision, as one
+  # more peer measured in the same rounds: a change's before and after.
+  git -C "$ROOT" worktree add -q --detach "$TMP/before" "$BEFORE"
+  (cd "$TMP/before" && go build -o "$TMP/balancer-before" ./cmd/balancer)
+  PEERS="$PEERS balancer-before"
+fi
 
 echo "== members on core 1"
 for i in 1 2 3; do
@@ -58,6 +67,7 @@ sleep 0.5
 available() {
   case $1 in
     balancer) true ;;
+    balancer-before) [ -x "$TMP/balancer-before" ] ;;
     haproxy) command -v haproxy >/dev/null ;;
     nginx) command -v nginx >/dev/null ;;
     apache2) command -v apache2 >/dev/null ;;
@@ -74,8 +84,8 @@ PEER_PID=
 start_peer() {
   local p=$1
   case $p in
-    balancer) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
-      setsid taskset -c 0 "$TMP/balancer" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
+    balancer|balancer-before) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
+      setsid taskset -c 0 "$TMP/$p" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
     haproxy) render "$BENCH_DIR/peers/haproxy.cfg" "$TMP/haproxy.cfg"
       setsid taskset -c 0 haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/$p.log" 2>&1 & ;;
     nginx) render "$BENCH_DIR/peers/nginx.conf" "$TMP/nginx.conf"
