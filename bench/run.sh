@@ -39,8 +39,9 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
-need() { command -v "$1" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1 || true; }
 need wrk wrk
 need haproxy haproxy
 need nginx nginx-light
@@ -76,11 +77,7 @@ available() {
   esac
 }
 
-render() { # template → file with ${TMP}, ${PORT}, ${MGRPORT} replaced
-  sed -e "s|\${TMP}|$TMP|g" -e "s|\${PORT}|$PORT|g" -e "s|\${MGRPORT}|$MGRPORT|g" "$1" > "$2"
-}
 
-PEER_PID=
 start_peer() {
   local p=$1
   case $p in
@@ -103,14 +100,6 @@ start_peer() {
   echo "   $p did not start:"; tail -5 "$TMP/$p.log"; return 1
 }
 
-stop_peer() {
-  [ -n "$PEER_PID" ] || return 0
-  kill -TERM -- -"$PEER_PID" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- -"$PEER_PID" 2>/dev/null || true
-  PEER_PID=
-  sleep 0.3
-}
 
 # routes_by_route checks that every request of a session reaches its
 # route's member.
@@ -123,17 +112,6 @@ routes_by_route() {
   done
 }
 
-# cpu_ticks sums utime+stime of every process in the peer's session.
-cpu_ticks() {
-  local sid=$1 total=0
-  for pid in $(ps -e -o pid=,sid= | awk -v s="$sid" '$2==s{print $1}'); do
-    if [ -r /proc/$pid/stat ]; then
-      t=$(sed 's/^.*) //' /proc/$pid/stat | awk '{print $12+$13}')
-      total=$((total + t))
-    fi
-  done
-  echo $total
-}
 
 CSV=$OUT/results.csv
 echo "peer,scenario,conn,round,rps,p50_us,p99_us,p999_us,errors,requests,cpu_us_per_req" > "$CSV"

@@ -103,6 +103,16 @@ func startH2(t testing.TB, yml string, members ...*testutil.Member) *h2Env {
 	return e
 }
 
+// oneMember is a balancer of one member, {{m0}}, for every path.
+const oneMember = `
+balancers:
+  - name: c
+    members:
+      - {url: "{{m0}}", route: node1}
+routes:
+  - {path: /, balancer: c}
+`
+
 // clients are the HTTP/2 ways in: over TLS and cleartext.
 func (e *h2Env) clients() []struct {
 	name   string
@@ -413,14 +423,7 @@ func TestH2Failover(t *testing.T) {
 // back, the member is not put in error, and the record says 499.
 func TestH2ResetCancelsMember(t *testing.T) {
 	m := testutil.StartMember(t, "node1")
-	e := startH2(t, `
-balancers:
-  - name: c
-    members:
-      - {url: "{{m0}}", route: node1}
-routes:
-  - {path: /, balancer: c}
-`, m)
+	e := startH2(t, oneMember, m)
 	st := e.p.Snapshot().Balancers[0].members[0].st
 	for _, cl := range e.clients() {
 		t.Run(cl.name, func(t *testing.T) {
@@ -474,14 +477,7 @@ func TestH2StreamsAsItArrives(t *testing.T) {
 	}
 	go member.Serve(ln)
 	t.Cleanup(func() { member.Close() })
-	yml := strings.ReplaceAll(`
-balancers:
-  - name: c
-    members:
-      - {url: "MEMBER", route: node1}
-routes:
-  - {path: /, balancer: c}
-`, "MEMBER", "http://"+ln.Addr().String())
+	yml := strings.ReplaceAll(oneMember, "{{m0}}", "http://"+ln.Addr().String())
 	e := startH2(t, yml)
 	for _, cl := range e.clients() {
 		t.Run(cl.name, func(t *testing.T) {
@@ -545,14 +541,7 @@ routes:
 // end with its answer, and takes no new connection.
 func TestH2ShutdownFinishesStreams(t *testing.T) {
 	m := testutil.StartMember(t, "node1")
-	e := startH2(t, `
-balancers:
-  - name: c
-    members:
-      - {url: "{{m0}}", route: node1}
-routes:
-  - {path: /, balancer: c}
-`, m)
+	e := startH2(t, oneMember, m)
 	arrived, release := m.Hold()
 	defer release()
 	type result struct {
@@ -596,16 +585,7 @@ routes:
 // once; one closed makes room for the next.
 func TestH2MaxConns(t *testing.T) {
 	m := testutil.StartMember(t, "node1")
-	e := startH2(t, `
-limits:
-  maxconns: 2
-balancers:
-  - name: c
-    members:
-      - {url: "{{m0}}", route: node1}
-routes:
-  - {path: /, balancer: c}
-`, m)
+	e := startH2(t, "limits:\n  maxconns: 2\n"+oneMember, m)
 	addr := strings.TrimPrefix(e.h2cURL, "http://")
 	var open []net.Conn
 	for i := range 2 {
@@ -635,14 +615,7 @@ routes:
 // streams without one, every Set-Cookie comes through.
 func TestH2ResponseFraming(t *testing.T) {
 	m := testutil.StartMember(t, "node1")
-	e := startH2(t, `
-balancers:
-  - name: c
-    members:
-      - {url: "{{m0}}", route: node1}
-routes:
-  - {path: /, balancer: c}
-`, m)
+	e := startH2(t, oneMember, m)
 	for _, cl := range e.clients() {
 		t.Run(cl.name, func(t *testing.T) {
 			resp, body := do(t, cl.c, "HEAD", cl.base+"/big?n=5000", nil)

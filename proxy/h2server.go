@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"balancer/config"
+	"balancer/internal/handover"
 )
 
 // HTTP/2 to clients. The protocol is Go's own net/http server (the same
@@ -37,7 +38,7 @@ type h2Servers struct {
 // h2gen is one server and the connections handed to it.
 type h2gen struct {
 	srv    *http.Server
-	q      *connQueue
+	q      *handover.Queue
 	limits config.Limits
 }
 
@@ -76,7 +77,7 @@ func (p *Proxy) newH2Server(l *config.Limits) *http.Server {
 // set makes the server of limits l serve the connections handed over
 // from now on; the one it replaces is shut down gracefully.
 func (h *h2Servers) set(srv *http.Server, l *config.Limits) {
-	g := &h2gen{srv: srv, q: newConnQueue(), limits: *l}
+	g := &h2gen{srv: srv, q: handover.NewQueue(), limits: *l}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -139,7 +140,7 @@ func (h *h2Servers) serve(c net.Conn) {
 			return
 		}
 		h.open.Add(1) // the server's ConnState gives it back
-		if g.q.put(c) {
+		if g.q.Put(c) {
 			return
 		}
 		h.open.Add(-1)
@@ -168,48 +169,3 @@ func (h *h2Servers) shutdown(ctx context.Context) error {
 	}
 	return err
 }
-
-// connQueue is a net.Listener that accepts the connections put on it.
-type connQueue struct {
-	ch     chan net.Conn
-	done   chan struct{}
-	closed sync.Once
-}
-
-func newConnQueue() *connQueue {
-	return &connQueue{ch: make(chan net.Conn), done: make(chan struct{})}
-}
-
-// put hands c to the server accepting from q; false once q is closed.
-func (q *connQueue) put(c net.Conn) bool {
-	select {
-	case q.ch <- c:
-		return true
-	case <-q.done:
-		return false
-	}
-}
-
-// Accept implements net.Listener.
-func (q *connQueue) Accept() (net.Conn, error) {
-	select {
-	case c := <-q.ch:
-		return c, nil
-	case <-q.done:
-		return nil, net.ErrClosed
-	}
-}
-
-// Close implements net.Listener.
-func (q *connQueue) Close() error {
-	q.closed.Do(func() { close(q.done) })
-	return nil
-}
-
-// Addr implements net.Listener.
-func (q *connQueue) Addr() net.Addr { return queueAddr{} }
-
-type queueAddr struct{}
-
-func (queueAddr) Network() string { return "queue" }
-func (queueAddr) String() string  { return "queue" }

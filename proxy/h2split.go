@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"balancer/internal/handover"
 )
 
 // ServeHTTP2 serves ln as Serve does, and takes HTTP/2 on it too: on a
@@ -46,43 +47,24 @@ type splitListener struct {
 const preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 func (s *splitListener) accept() {
-	var backoff time.Duration
-	for {
-		c, err := s.Listener.Accept()
-		if err != nil {
-			if !errors.Is(err, net.ErrClosed) && temporary(err) {
-				// Out of file descriptors and the like: wait, as
-				// net/http does.
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				time.Sleep(backoff)
-				continue
-			}
-			s.mu.Lock()
-			s.err = err
-			s.mu.Unlock()
-			s.Close()
-			return
-		}
-		backoff = 0
+	err := handover.Accept(s.Listener, func(c net.Conn) {
 		if g := s.p.h2.current(); g != nil && g.limits.MaxConns > 0 && s.sorting.Load() >= int64(g.limits.MaxConns) {
 			c.Close() // as many handshakes under way as connections allowed
-			continue
+			return
 		}
 		s.sorting.Add(1)
 		go func() {
 			defer s.sorting.Add(-1)
 			s.sort(c)
 		}()
+	})
+	if err == nil {
+		err = net.ErrClosed
 	}
-}
-
-func temporary(err error) bool {
-	var t interface{ Temporary() bool }
-	if errors.As(err, &t) && t.Temporary() {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	s.mu.Lock()
+	s.err = err
+	s.mu.Unlock()
+	s.Close()
 }
 
 // sort finds which protocol c speaks and hands it on.

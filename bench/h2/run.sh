@@ -29,15 +29,15 @@ TMP=$(mktemp -d /tmp/balancer-h2bench.XXXXXX)
 OUT=$BENCH_DIR/results
 mkdir -p "$OUT"
 pids=()
-PEER_PID=
 cleanup() {
   for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -- -"$p" 2>/dev/null || true; done
   stop_peer || true
   rm -rf "$TMP"
 }
 trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
-need() { command -v "$1" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1 || true; }
 need h2load nghttp2-client
 need haproxy haproxy
 need nginx nginx-light
@@ -56,7 +56,6 @@ for i in 1 2 3; do
   pids+=($!)
 done
 
-render() { sed -e "s|\${TMP}|$TMP|g" -e "s|\${PORT}|$PORT|g" -e "s|\${MGRPORT}|$MGRPORT|g" "$1" > "$2"; }
 
 start_peer() {
   local p=$1
@@ -78,14 +77,6 @@ start_peer() {
   echo "   $p did not start:"; tail -5 "$TMP/$p.log"; return 1
 }
 
-stop_peer() {
-  [ -n "$PEER_PID" ] || return 0
-  kill -TERM -- -"$PEER_PID" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- -"$PEER_PID" 2>/dev/null || true
-  PEER_PID=
-  sleep 0.3
-}
 
 # speaks_h2_and_routes checks that the peer answers over HTTP/2 and sends
 # every request of a session to its route's member.
@@ -98,16 +89,6 @@ speaks_h2_and_routes() {
   done
 }
 
-cpu_ticks() {
-  local sid=$1 total=0
-  for pid in $(ps -e -o pid=,sid= | awk -v s="$sid" '$2==s{print $1}'); do
-    if [ -r /proc/$pid/stat ]; then
-      t=$(sed 's/^.*) //' /proc/$pid/stat | awk '{print $12+$13}')
-      total=$((total + t))
-    fi
-  done
-  echo $total
-}
 
 CSV=$OUT/h2.csv
 echo "peer,scenario,round,rps,p50_us,p99_us,errors,requests,cpu_us_per_req" > "$CSV"

@@ -34,7 +34,7 @@ type Servers struct {
 // generation is one server and the queue it accepts from.
 type generation struct {
 	srv  *fasthttp.Server
-	q    *queue
+	q    *Queue
 	done chan struct{} // closed once it is shut down
 }
 
@@ -42,7 +42,7 @@ type generation struct {
 // it replaces stops accepting and is shut down gracefully in the
 // background; Shutdown waits for it. After Shutdown, Swap shuts srv down.
 func (s *Servers) Swap(srv *fasthttp.Server) {
-	g := &generation{srv: srv, q: newQueue(), done: make(chan struct{})}
+	g := &generation{srv: srv, q: NewQueue(), done: make(chan struct{})}
 	go func() { _ = srv.Serve(g.q) }()
 	s.mu.Lock()
 	if s.closed {
@@ -121,6 +121,13 @@ func (s *Servers) Serve(ln net.Listener) error {
 		delete(s.lns, ln)
 		s.mu.Unlock()
 	}()
+	return Accept(ln, s.deliver)
+}
+
+// Accept accepts connections on ln and hands each to handle until ln is
+// closed (then it returns nil) or fails for good. A temporary failure
+// (out of file descriptors and the like) is waited out, as net/http does.
+func Accept(ln net.Listener, handle func(net.Conn)) error {
 	var backoff time.Duration
 	for {
 		c, err := ln.Accept()
@@ -131,13 +138,12 @@ func (s *Servers) Serve(ln net.Listener) error {
 			if !temporary(err) {
 				return err
 			}
-			// Out of file descriptors and the like: wait, as net/http does.
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 			time.Sleep(backoff)
 			continue
 		}
 		backoff = 0
-		s.deliver(c)
+		handle(c)
 	}
 }
 
@@ -164,7 +170,7 @@ func (s *Servers) deliver(c net.Conn) {
 			c.Close()
 			return
 		}
-		if g.q.put(c) {
+		if g.q.Put(c) {
 			return
 		}
 	}

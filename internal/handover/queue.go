@@ -5,21 +5,23 @@ import (
 	"sync"
 )
 
-// queue is the net.Listener one server accepts from: connections are put
-// into it by the accept loops of the real listeners.
-type queue struct {
+// Queue is the net.Listener one server accepts from: connections are put
+// into it by the accept loops of the real listeners. The HTTP/2 server
+// takes its connections the same way.
+type Queue struct {
 	conns     chan net.Conn
 	done      chan struct{}
 	closeOnce sync.Once
 }
 
-func newQueue() *queue {
-	return &queue{conns: make(chan net.Conn), done: make(chan struct{})}
+// NewQueue returns an open Queue.
+func NewQueue() *Queue {
+	return &Queue{conns: make(chan net.Conn), done: make(chan struct{})}
 }
 
-// put hands c to the server's Accept; false when the queue is closed and
+// Put hands c to the server's Accept; false when the queue is closed and
 // c was not taken.
-func (q *queue) put(c net.Conn) bool {
+func (q *Queue) Put(c net.Conn) bool {
 	select {
 	case <-q.done:
 		return false
@@ -34,7 +36,7 @@ func (q *queue) put(c net.Conn) bool {
 }
 
 // Accept implements net.Listener.
-func (q *queue) Accept() (net.Conn, error) {
+func (q *Queue) Accept() (net.Conn, error) {
 	select {
 	case c := <-q.conns:
 		return c, nil
@@ -44,13 +46,13 @@ func (q *queue) Accept() (net.Conn, error) {
 }
 
 // Close implements net.Listener; it may be called more than once.
-func (q *queue) Close() error {
+func (q *Queue) Close() error {
 	q.closeOnce.Do(func() { close(q.done) })
 	return nil
 }
 
 // Addr implements net.Listener; the queue has no address of its own.
-func (q *queue) Addr() net.Addr { return queueAddr{} }
+func (q *Queue) Addr() net.Addr { return queueAddr{} }
 
 type queueAddr struct{}
 
