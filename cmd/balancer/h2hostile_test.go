@@ -453,6 +453,7 @@ routes:
 				}
 				served(t, c.name)
 				reached := attacks() - before
+				t.Logf("%s: %d of its requests reached the member", c.name, reached)
 				switch {
 				case strings.HasPrefix(c.name, "control"):
 					if reached != 1 {
