@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,8 +25,9 @@ import (
 // rawH2 is an HTTP/2 client connection that writes whatever frames a test
 // gives it (golang.org/x/net/http2's Framer and hpack).
 type rawH2 struct {
-	c  net.Conn
-	fr *http2.Framer
+	c      net.Conn
+	fr     *http2.Framer
+	scheme string
 	// mu orders writes: an attack writes while the reader acknowledges
 	// the server's SETTINGS.
 	mu  sync.Mutex
@@ -30,16 +35,30 @@ type rawH2 struct {
 	enc *hpack.Encoder
 }
 
-// dialRawH2 opens a cleartext connection with prior knowledge and
-// exchanges SETTINGS.
-func dialRawH2(t *testing.T, addr string) *rawH2 {
+// dialRawH2 opens a connection to addr and exchanges SETTINGS: with TLS
+// and h2 chosen by ALPN when roots is not nil, else cleartext with prior
+// knowledge.
+func dialRawH2(t *testing.T, addr string, roots *x509.CertPool) *rawH2 {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
+	h := &rawH2{scheme: "http"}
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	h := &rawH2{c: c, fr: http2.NewFramer(c, c)}
+	if roots != nil {
+		tc := tls.Client(c, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", NextProtos: []string{"h2"}})
+		_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+		if err := tc.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		if p := tc.ConnectionState().NegotiatedProtocol; p != "h2" {
+			t.Fatalf("ALPN chose %q, want h2", p)
+		}
+		_ = tc.SetDeadline(time.Time{})
+		c, h.scheme = tc, "https"
+	}
+	h.c, h.fr = c, http2.NewFramer(c, c)
 	h.enc = hpack.NewEncoder(&h.buf)
 	h.fr.ReadMetaHeaders = hpack.NewDecoder(64<<10, nil)
 	h.fr.MaxHeaderListSize = 1 << 20
@@ -54,9 +73,15 @@ func dialRawH2(t *testing.T, addr string) *rawH2 {
 
 // block is the HPACK block of a GET of path with extra fields.
 func (h *rawH2) block(path string, extra ...hpack.HeaderField) []byte {
+	return h.blockOf("GET", path, extra...)
+}
+
+// blockOf is the HPACK block of a request of method to path with extra
+// fields.
+func (h *rawH2) blockOf(method, path string, extra ...hpack.HeaderField) []byte {
 	h.buf.Reset()
 	for _, f := range append([]hpack.HeaderField{
-		{Name: ":method", Value: "GET"}, {Name: ":scheme", Value: "http"},
+		{Name: ":method", Value: method}, {Name: ":scheme", Value: h.scheme},
 		{Name: ":path", Value: path}, {Name: ":authority", Value: "hostile"},
 	}, extra...) {
 		_ = h.enc.WriteField(f)
@@ -133,47 +158,92 @@ func (o outcome) String() string {
 	return fmt.Sprintf("GOAWAY %s, closed %t, %d answers, %d resets", g, o.closed, len(o.statuses), len(o.resets))
 }
 
+// inFlight is the sum of balancer_member_in_flight in the manager's
+// /metrics (-1 when unreachable).
+func inFlight(mgr string) float64 {
+	resp, err := quick.Get("http://" + mgr + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	sum := 0.0
+	s := bufio.NewScanner(resp.Body)
+	s.Buffer(nil, 1<<20)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "balancer_member_in_flight{"); ok {
+			_, v, _ := strings.Cut(rest, "} ")
+			f, _ := strconv.ParseFloat(v, 64)
+			sum += f
+		}
+	}
+	return sum
+}
+
 // TestH2HostileFrames: HTTP/2's own attacks against the real binary, each
-// on a connection of its own while well-behaved clients (HTTP/2 and
-// HTTP/1.1) keep being served; nothing of an attack reaches a member, and
-// the balancer's memory stays flat.
+// on a connection of its own, on the TLS listener (h2 by ALPN) and on the
+// h2c one, while well-behaved clients (HTTP/2 over TLS, h2c and HTTP/1.1)
+// keep being served; nothing of an attack reaches a member, and the
+// balancer's memory stays flat.
 func TestH2HostileFrames(t *testing.T) {
 	m := testutil.StartMember(t, "node1")
-	addr, mgr := freeAddr(t), freeAddr(t)
+	cert, key, roots := testutil.SelfSigned(t, t.TempDir(), "balancer")
+	addr, tlsAddr, mgr := freeAddr(t), freeAddr(t), freeAddr(t)
+	// bodytimeout is short, and retrybuffer below the stalled body's
+	// 100,000 bytes so that it streams to the member; no other request has
+	// a body.
 	file := writeFile(t, "balancer.yaml", fmt.Sprintf(`
 listen:
   - addr: %q
     h2c: true
+  - addr: %q
+    tls: {cert: %q, key: %q}
 manager:
   listen: %q
 limits:
   maxconcurrentstreams: 8
+  bodytimeout: 500ms
+  bodyminrate: 0
 balancers:
   - name: c
+    retrybuffer: 1KiB
     members:
       - {url: %q, route: node1}
 routes:
   - {path: /, balancer: c}
-`, addr, mgr, m.URL))
+`, addr, tlsAddr, cert, key, mgr, m.URL))
 	p := startBinary(t, addr, "-config", file)
+	waitListening(t, tlsAddr, p)
+	waitListening(t, mgr, p)
 	defer p.logOnFailure(t)
 	protos := new(http.Protocols)
 	protos.SetUnencryptedHTTP2(true)
-	h2 := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Protocols: protos}}
+	h2c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Protocols: protos}}
+	h2 := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true}}
 	h1 := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}
-	defer h2.CloseIdleConnections()
-	defer h1.CloseIdleConnections()
+	wellBehaved := []struct {
+		c     *http.Client
+		url   string
+		major int
+	}{
+		{h2, "https://" + tlsAddr + "/well-behaved", 2},
+		{h2c, "http://" + addr + "/well-behaved", 2},
+		{h1, "http://" + addr + "/well-behaved", 1},
+	}
+	for _, w := range wellBehaved {
+		defer w.c.CloseIdleConnections()
+	}
 	served := func(t *testing.T, what string) {
 		t.Helper()
-		for _, c := range []*http.Client{h2, h1} {
-			resp, err := c.Get("http://" + addr + "/well-behaved")
+		for _, w := range wellBehaved {
+			resp, err := w.c.Get(w.url)
 			if err != nil {
 				t.Fatalf("%s: a well-behaved client: %v", what, err)
 			}
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				t.Fatalf("%s: a well-behaved client got %d", what, resp.StatusCode)
+			if resp.StatusCode != 200 || resp.ProtoMajor != w.major {
+				t.Fatalf("%s: a well-behaved client of %s got %d over %s", what, w.url, resp.StatusCode, resp.Proto)
 			}
 		}
 	}
@@ -339,40 +409,78 @@ routes:
 			}
 			return ""
 		},
+	}, {
+		// A POST that announces 100,000 bytes, sends 40,000 (within the
+		// stream's flow-control window) and then nothing: past
+		// retrybuffer, its head and first bytes stream to the member,
+		// whose slot is taken; bodytimeout ends the stream with 408, cuts
+		// the member connection and gives the slot back.
+		name: "stalled body",
+		run: func(t *testing.T, h *rawH2) outcome {
+			b := h.blockOf("POST", "/stalled", hpack.HeaderField{Name: "content-length", Value: "100000"})
+			if err := h.headers(1, b, false); err != nil {
+				t.Fatal(err)
+			}
+			data := func(fr *http2.Framer) error { return fr.WriteData(1, false, bytes.Repeat([]byte{'a'}, 40000)) }
+			if err := h.write(data); err != nil {
+				t.Fatal(err)
+			}
+			testutil.Eventually(t, "the stalled request in flight to the member", func() bool { return inFlight(mgr) == 1 })
+			o := h.read(func(o outcome) bool { return o.statuses[1] != "" || len(o.resets) > 0 })
+			testutil.Eventually(t, "the member's slot given back", func() bool { return inFlight(mgr) == 0 })
+			return o
+		},
+		check: func(o outcome) string {
+			if o.statuses[1] != "408" {
+				return "want 408"
+			}
+			return ""
+		},
 	}}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			before := attacks()
-			h := dialRawH2(t, addr)
-			o := c.run(t, h)
-			t.Logf("%s: %v", c.name, o)
-			if msg := c.check(o); msg != "" {
-				t.Errorf("%s: %s; got %v", c.name, msg, o)
-			}
-			served(t, c.name)
-			reached := attacks() - before
-			switch {
-			case strings.HasPrefix(c.name, "control"):
-				if reached != 1 {
-					t.Errorf("the control request reached the member %d times, want 1", reached)
+	listeners := []struct {
+		name, addr string
+		roots      *x509.CertPool
+	}{{"h2c", addr, nil}, {"tls", tlsAddr, roots}}
+	for _, l := range listeners {
+		for _, c := range cases {
+			t.Run(l.name+"/"+c.name, func(t *testing.T) {
+				before := attacks()
+				h := dialRawH2(t, l.addr, l.roots)
+				o := c.run(t, h)
+				t.Logf("%s: %v", c.name, o)
+				if msg := c.check(o); msg != "" {
+					t.Errorf("%s: %s; got %v", c.name, msg, o)
 				}
-			case c.name == "streams over maxconcurrentstreams":
-				if reached != 8 {
-					t.Errorf("%d requests reached the member, want the 8 allowed", reached)
+				served(t, c.name)
+				reached := attacks() - before
+				t.Logf("%s: %d of its requests reached the member", c.name, reached)
+				switch {
+				case strings.HasPrefix(c.name, "control"):
+					if reached != 1 {
+						t.Errorf("the control request reached the member %d times, want 1", reached)
+					}
+				case c.name == "streams over maxconcurrentstreams":
+					if reached != 8 {
+						t.Errorf("%d requests reached the member, want the 8 allowed", reached)
+					}
+				case c.name == "stalled body":
+					// The head reached the member; the member records it once
+					// the balancer has cut the body short.
+					testutil.Eventually(t, "the stalled request at the member", func() bool { return attacks()-before == 1 })
+				case c.name == "rapid reset":
+					// Streams the server started before it gave up may reach
+					// the member; their number is bounded by the server's
+					// patience, not by the attacker's 20,000.
+					if reached > 1000 {
+						t.Errorf("%d of the reset streams reached the member", reached)
+					}
+				default:
+					if reached != 0 {
+						t.Errorf("%d requests of the attack reached the member", reached)
+					}
 				}
-			case c.name == "rapid reset":
-				// Streams the server started before it gave up may reach
-				// the member; their number is bounded by the server's
-				// patience, not by the attacker's 20,000.
-				if reached > 1000 {
-					t.Errorf("%d of the reset streams reached the member", reached)
-				}
-			default:
-				if reached != 0 {
-					t.Errorf("%d requests of the attack reached the member", reached)
-				}
-			}
-		})
+			})
+		}
 	}
 	// 64 MiB is far above what the serving process needs (about 20 MiB)
 	// and far below what any of the attacks would cost if the balancer
