@@ -19,24 +19,11 @@ PORT=19080
 MGRPORT=19081
 TMP=$(mktemp -d /tmp/balancer-edge.XXXXXX)
 OUT=$BENCH_DIR/results
-PEER_PID=
-
-stop_peer() {
-  [ -n "$PEER_PID" ] || return 0
-  kill -TERM -- -"$PEER_PID" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- -"$PEER_PID" 2>/dev/null || true
-  PEER_PID=
-}
 trap 'stop_peer; rm -rf "$TMP"' EXIT
-
-need() { command -v "$1" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1 || true; }
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 need haproxy haproxy
 need nginx nginx-light
-
-render() { # template → file with ${TMP}, ${PORT}, ${MGRPORT} replaced
-  sed -e "s|\${TMP}|$TMP|g" -e "s|\${PORT}|$PORT|g" -e "s|\${MGRPORT}|$MGRPORT|g" "$1" > "$2"
-}
 
 echo "== building"
 (cd "$ROOT" && go build -o "$TMP/balancer" ./cmd/balancer && go build -o "$TMP/edge" ./bench/edge)
