@@ -17,7 +17,6 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"balancer/config"
 	"balancer/internal/testutil"
 )
 
@@ -51,15 +50,9 @@ func (r *recorder) all() []Record {
 
 func startH2(t testing.TB, yml string, members ...*testutil.Member) *h2Env {
 	t.Helper()
-	for i, m := range members {
-		yml = strings.ReplaceAll(yml, fmt.Sprintf("{{m%d}}", i), m.URL)
-	}
-	cfg, err := config.Parse("test.yaml", []byte(yml))
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, yml)
-	}
 	e := &h2Env{recs: &recorder{}}
-	e.p, err = New(cfg, Options{Observer: e.recs})
+	var err error
+	e.p, err = New(testConfig(t, yml, members...), Options{Observer: e.recs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,18 +124,7 @@ func (e *h2Env) clients() []struct {
 // do sends one request and returns the response with its body read.
 func do(t testing.TB, c *http.Client, method, url string, body io.Reader, headers ...string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range headers {
-		k, v, _ := strings.Cut(h, ": ")
-		req.Header.Add(k, v)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := doRequest(t, c, method, url, body, headers...)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {

@@ -69,7 +69,12 @@ func (s *splitListener) accept() {
 
 // sort finds which protocol c speaks and hands it on.
 func (s *splitListener) sort(c net.Conn) {
-	limit := s.p.headTimeout()
+	g := s.p.h2.current()
+	if g == nil { // shut down meanwhile
+		c.Close()
+		return
+	}
+	limit := g.limits.ReadHeaderTimeout.D()
 	_ = c.SetDeadline(time.Now().Add(limit))
 	h2 := false
 	switch tc, ok := c.(*tls.Conn); {
@@ -159,6 +164,3 @@ func (c *prefixConn) CloseWrite() error {
 	}
 	return c.Conn.Close()
 }
-
-// headTimeout is limits.readheadertimeout.
-func (p *Proxy) headTimeout() time.Duration { return time.Duration(p.headTO.Load()) }

@@ -18,14 +18,7 @@ import (
 // serves it on 127.0.0.1:0 and returns the proxy and its base URL.
 func startProxy(t testing.TB, yml string, members ...*testutil.Member) (*Proxy, string) {
 	t.Helper()
-	for i, m := range members {
-		yml = strings.ReplaceAll(yml, fmt.Sprintf("{{m%d}}", i), m.URL)
-	}
-	cfg, err := config.Parse("test.yaml", []byte(yml))
-	if err != nil {
-		t.Fatalf("config: %v\n%s", err, yml)
-	}
-	p, err := New(cfg, Options{})
+	p, err := New(testConfig(t, yml, members...), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +29,20 @@ func startProxy(t testing.TB, yml string, members ...*testutil.Member) (*Proxy, 
 	go p.Serve(ln)
 	t.Cleanup(func() { _ = p.servers.Shutdown(context.Background()) })
 	return p, "http://" + ln.Addr().String()
+}
+
+// testConfig parses the YAML with {{m0}}, {{m1}}… replaced by the
+// members' URLs.
+func testConfig(t testing.TB, yml string, members ...*testutil.Member) *config.Config {
+	t.Helper()
+	for i, m := range members {
+		yml = strings.ReplaceAll(yml, fmt.Sprintf("{{m%d}}", i), m.URL)
+	}
+	cfg, err := config.Parse("test.yaml", []byte(yml))
+	if err != nil {
+		t.Fatalf("config: %v\n%s", err, yml)
+	}
+	return cfg
 }
 
 // client never retries by itself and keeps no cookies.
@@ -51,7 +58,17 @@ var client = &http.Client{
 // status, the X-Route header of the answering member and the body.
 func get(t testing.TB, url string, headers ...string) (int, string, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	resp := doRequest(t, client, http.MethodGet, url, nil, headers...)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("X-Route"), string(body)
+}
+
+// doRequest sends one request with optional "Name: value" headers and returns
+// the response, its body unread.
+func doRequest(t testing.TB, c *http.Client, method, url string, body io.Reader, headers ...string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,13 +76,11 @@ func get(t testing.TB, url string, headers ...string) (int, string, string) {
 		k, v, _ := strings.Cut(h, ": ")
 		req.Header.Add(k, v)
 	}
-	resp, err := client.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("X-Route"), string(body)
+	return resp
 }
 
 func threeMembers(t testing.TB) []*testutil.Member {

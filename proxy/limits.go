@@ -21,7 +21,6 @@ func (p *Proxy) SetLimits(l *config.Limits) {
 		return
 	}
 	p.limits = *l
-	p.headTO.Store(int64(l.ReadHeaderTimeout.D()))
 	p.servers.Swap(p.newServer(l))
 	if p.h2.started() {
 		p.h2.set(p.newH2Server(l), l)

@@ -39,9 +39,6 @@ type Proxy struct {
 	protocols [3]atomic.Int64
 	// h2 serves the HTTP/2 connections (h2server.go).
 	h2 h2Servers
-	// headTO is limits.readheadertimeout, for the HTTP/2 listeners'
-	// handshakes.
-	headTO atomic.Int64
 }
 
 // Options are the Proxy's collaborators.
@@ -72,7 +69,6 @@ func New(cfg *config.Config, o Options) (*Proxy, error) {
 		return nil, err
 	}
 	p.limits = cfg.Limits
-	p.headTO.Store(int64(cfg.Limits.ReadHeaderTimeout.D()))
 	p.servers.Swap(p.newServer(&cfg.Limits))
 	return p, nil
 }
