@@ -11,7 +11,10 @@ var _ Method = (*ByBusyness)(nil)
 func (*ByBusyness) Name() string { return "bybusyness" }
 
 // Choose implements Method.
-func (b *ByBusyness) Choose(ms []Member) int { return b.pick(ms, b) }
+func (b *ByBusyness) Choose(ms []Member) int { return b.pick(ms, b, nil) }
+
+// ChooseExcept implements Method.
+func (b *ByBusyness) ChooseExcept(ms []Member, except []*Sched) int { return b.pick(ms, b, except) }
 
 func (b *ByBusyness) better(ms []Member, cur, best int) bool {
 	s := b.grow(ms[cur])

@@ -16,7 +16,10 @@ var _ Method = (*ByRequests)(nil)
 func (*ByRequests) Name() string { return "byrequests" }
 
 // Choose implements Method.
-func (b *ByRequests) Choose(ms []Member) int { return b.pick(ms, b) }
+func (b *ByRequests) Choose(ms []Member) int { return b.pick(ms, b, nil) }
+
+// ChooseExcept implements Method.
+func (b *ByRequests) ChooseExcept(ms []Member, except []*Sched) int { return b.pick(ms, b, except) }
 
 func (b *ByRequests) better(ms []Member, cur, best int) bool {
 	s := b.grow(ms[cur])

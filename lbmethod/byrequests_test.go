@@ -53,7 +53,7 @@ func TestByRequestsSequence(t *testing.T) {
 			{down(0, false), "aaa"},
 		}},
 	}
-	for _, method := range []string{"byrequests"} {
+	for _, method := range []string{"byrequests", indexed} {
 		for _, tt := range tests {
 			t.Run(method+"/"+tt.name, func(t *testing.T) {
 				ms, vs := group(tt.lf...)
@@ -61,6 +61,7 @@ func TestByRequestsSequence(t *testing.T) {
 				for n, s := range tt.steps {
 					if s.set != nil {
 						s.set(ms)
+						changed(m, vs)
 					}
 					if got := picks(m, vs, len(s.want)); got != s.want {
 						t.Fatalf("step %d: choices %s, want %s", n, got, s.want)
@@ -87,7 +88,7 @@ func TestByRequestsShares(t *testing.T) {
 		{"3:1:1, a full", []int64{3, 1, 1}, func(ms []*member) { ms[0].full = true }, 400, []int{0, 200, 200}},
 		{"3:1:1, b in error", []int64{3, 1, 1}, func(ms []*member) { ms[1].down = true }, 400, []int{300, 0, 100}},
 	}
-	for _, method := range []string{"byrequests"} {
+	for _, method := range []string{"byrequests", indexed} {
 		for _, tt := range tests {
 			t.Run(method+"/"+tt.name, func(t *testing.T) {
 				ms, vs := group(tt.lf...)

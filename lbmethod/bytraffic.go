@@ -14,11 +14,13 @@ var _ Method = (*ByTraffic)(nil)
 func (*ByTraffic) Name() string { return "bytraffic" }
 
 // Choose implements Method.
-func (b *ByTraffic) Choose(ms []Member) int {
+func (b *ByTraffic) Choose(ms []Member) int { return b.ChooseExcept(ms, nil) }
+
+// ChooseExcept implements Method.
+func (b *ByTraffic) ChooseExcept(ms []Member, except []*Sched) int {
 	mu := b.lock()
-	mu.Lock()
 	defer mu.Unlock()
-	return choose(ms, b)
+	return choose(ms, b, except)
 }
 
 func (b *ByTraffic) better(ms []Member, cur, best int) bool {

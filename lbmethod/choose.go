@@ -11,7 +11,7 @@ type isBest interface {
 // lbset the eligible normal members are candidates; when none of them was
 // chosen, the eligible hot-standby members of that lbset are. The first
 // lbset that yields a member wins. The caller holds the lock.
-func choose(ms []Member, cmp isBest) int {
+func choose(ms []Member, cmp isBest, except []*Sched) int {
 	if len(ms) == 0 {
 		return -1
 	}
@@ -35,13 +35,13 @@ func choose(ms []Member, cmp isBest) int {
 				hasStandby = true
 				continue
 			}
-			if m.Eligible() && cmp.better(ms, i, best) {
+			if m.Eligible() && !excepted(m, except) && cmp.better(ms, i, best) {
 				best = i
 			}
 		}
 		if best < 0 && hasStandby {
 			for i, m := range ms {
-				if m.LBSet() == cur && m.Standby() && m.Eligible() && cmp.better(ms, i, best) {
+				if m.LBSet() == cur && m.Standby() && m.Eligible() && !excepted(m, except) && cmp.better(ms, i, best) {
 					best = i
 				}
 			}
@@ -51,4 +51,18 @@ func choose(ms []Member, cmp isBest) int {
 		}
 		cur = next
 	}
+}
+
+// excepted reports whether m's Sched is in except.
+func excepted(m Member, except []*Sched) bool {
+	if len(except) == 0 {
+		return false
+	}
+	s := m.Sched()
+	for _, e := range except {
+		if e == s {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package lbmethod
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -11,7 +12,7 @@ import (
 // lock.
 func TestConcurrentShares(t *testing.T) {
 	const goroutines, each = 8, 2000 // 16000 choices: 3200 whole periods of 3:1:1
-	for _, method := range []string{"byrequests", "bybusyness"} {
+	for _, method := range []string{"byrequests", indexed, "bybusyness"} {
 		t.Run(method, func(t *testing.T) {
 			ms, vs := group(3, 1, 1)
 			lb := mustNew(t, method)
@@ -84,41 +85,51 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
-// TestSharedLock: methods built by NewShared on one mutex serve the same
+// TestSharedLock: methods built by NewShared on one Shared serve the same
 // members at once (a balancer whose lbmethod was edited while requests
-// still run on the old one) and hold that mutex while they update
-// lbstatus; run with -race.
+// still run on the old one) and hold its lock while they update lbstatus,
+// whether byrequests is indexed (Reported) or not; run with -race.
 func TestSharedLock(t *testing.T) {
 	const each = 1000
-	_, vs := group(3, 2, 1)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, name := range Names() {
-		lb, err := NewShared(name, &mu)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wg.Go(func() {
-			for k := range each {
-				if i := lb.Choose(vs); i < 0 {
-					t.Error("no member chosen")
-					return
+	for _, reported := range []bool{false, true} {
+		t.Run(fmt.Sprint("reported=", reported), func(t *testing.T) {
+			_, vs := group(3, 2, 1)
+			sh := &Shared{}
+			if reported {
+				sh = Reported(nil)
+			}
+			var wg sync.WaitGroup
+			for _, name := range Names() {
+				lb, err := NewShared(name, sh)
+				if err != nil {
+					t.Fatal(err)
 				}
-				lb.Stick(vs, k%len(vs))
+				wg.Go(func() {
+					for k := range each {
+						if i := lb.Choose(vs); i < 0 {
+							t.Error("no member chosen")
+							return
+						}
+						lb.Stick(vs, k%len(vs))
+						sh.Changed(vs[k%len(vs)].Sched())
+					}
+				})
+			}
+			if !reported {
+				// The test's own updates of lbstatus under the shared
+				// lock race with nothing either.
+				wg.Go(func() {
+					for range each {
+						sh.mu.Lock()
+						vs[0].Sched().LBStatus++
+						sh.mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			if _, err := NewShared("nope", sh); err == nil {
+				t.Error("unknown method: no error")
 			}
 		})
-	}
-	// The test's own updates of lbstatus under the shared mutex race with
-	// nothing either.
-	wg.Go(func() {
-		for range each {
-			mu.Lock()
-			vs[0].Sched().LBStatus++
-			mu.Unlock()
-		}
-	})
-	wg.Wait()
-	if _, err := NewShared("nope", &mu); err == nil {
-		t.Error("unknown method: no error")
 	}
 }

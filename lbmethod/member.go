@@ -15,6 +15,10 @@ type Sched struct {
 	Read atomic.Int64
 	// Elected counts requests the member was chosen for.
 	Elected atomic.Int64
+
+	// slot is the member's position in its balancer's index (lazyState),
+	// guarded by the Shared lock; checked before use.
+	slot int32
 }
 
 // Member is the view of one balancer member that a method needs.

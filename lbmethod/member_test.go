@@ -15,16 +15,40 @@ type member struct {
 	down    bool // disabled, stopped or in error: neither usable nor eligible
 	drain   bool // usable (sticky traffic only), not eligible
 	full    bool // usable, not eligible
+
+	// clock, when set, is the time Usable and Factor see: the member is
+	// down until downUntil and has twice its factor until boostUntil,
+	// changes it announces through Until (Timed).
+	clock      *int64
+	downUntil  int64
+	boostUntil int64
 }
 
 var _ Member = (*member)(nil)
 
-func (m *member) Sched() *Sched  { return &m.sched }
-func (m *member) Factor() int64  { return m.factor }
+func (m *member) Sched() *Sched { return &m.sched }
+func (m *member) Factor() int64 {
+	if m.clock != nil && *m.clock < m.boostUntil {
+		return 2 * m.factor
+	}
+	return m.factor
+}
 func (m *member) LBSet() int     { return m.lbset }
 func (m *member) Standby() bool  { return m.standby }
-func (m *member) Usable() bool   { return !m.down }
-func (m *member) Eligible() bool { return !m.down && !m.drain && !m.full }
+func (m *member) Usable() bool   { return !m.down && (m.clock == nil || *m.clock >= m.downUntil) }
+func (m *member) Eligible() bool { return m.Usable() && !m.drain && !m.full }
+
+// Until implements Timed: the next of downUntil and boostUntil still to
+// come.
+func (m *member) Until(now int64) int64 {
+	var at int64
+	for _, t := range []int64{m.downUntil, m.boostUntil} {
+		if t > now && (at == 0 || t < at) {
+			at = t
+		}
+	}
+	return at
+}
 
 // group builds members with the given loadfactors (1 → factor 100), all in
 // lbset 0, and returns them both as the concrete type and as the view.
@@ -76,15 +100,34 @@ func lbstatus(m Method, vs []Member) []int64 {
 	return s
 }
 
+// indexed names IndexedByRequests among the methods under test.
+const indexed = "byrequests-indexed"
+
 // testMethods is every method the tests check.
-var testMethods = Names()
+var testMethods = append(Names(), indexed)
 
 // mustNew returns the method called name, or stops the test.
 func mustNew(t testing.TB, name string) Method {
 	t.Helper()
+	if name == indexed {
+		m, err := NewShared("byrequests", Reported(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
 	m, err := New(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// changed announces a change of every member to a method that needs it.
+func changed(m Method, vs []Member) {
+	if x, ok := m.(*IndexedByRequests); ok {
+		for i := range vs {
+			x.Changed(vs, i)
+		}
+	}
 }

@@ -1,9 +1,6 @@
 package lbmethod
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // Method chooses a member for a request that has no usable sticky member.
 // One Method value serves one balancer; it is safe for concurrent use.
@@ -13,6 +10,10 @@ type Method interface {
 	// Choose returns the index in ms of the chosen member, or -1 when no
 	// member is eligible (httpd's ap_proxy_balancer_get_best_worker).
 	Choose(ms []Member) int
+	// ChooseExcept is Choose with the members whose Sched is in except
+	// left out, as if they were not eligible: a request's retry does not
+	// go back to a member it tried.
+	ChooseExcept(ms []Member, except []*Sched) int
 	// Stick records a sticky hit on ms[i]: every usable member's lbstatus
 	// grows by its factor and ms[i]'s shrinks by their sum, as httpd does
 	// for every method, so sticky traffic counts in later choices.
@@ -23,27 +24,29 @@ type Method interface {
 	LBStatus(ms []Member, i int) int64
 }
 
-// New returns the method called name, with a lock of its own.
+// New returns the method called name, with state of its own.
 func New(name string) (Method, error) { return NewShared(name, nil) }
 
-// NewShared returns the method called name, locking mu while it updates
-// lbstatus (its own lock when mu is nil). Methods that share mu may serve
-// the same members at once: a balancer whose lbmethod is edited while
-// requests still run on the old one keeps lbstatus under one lock.
-func NewShared(name string, mu *sync.Mutex) (Method, error) {
+// NewShared returns the method called name, bound to sh (state of its own
+// when sh is nil). Methods that share sh may serve the same members at
+// once: a balancer whose lbmethod is edited while requests still run on
+// the old one keeps lbstatus under one lock. byrequests is
+// IndexedByRequests when sh was made by Reported, ByRequests otherwise.
+func NewShared(name string, sh *Shared) (Method, error) {
+	if sh == nil {
+		sh = &Shared{}
+	}
+	l := lockedState{sh: sh}
 	switch name {
 	case "", "byrequests":
-		m := &ByRequests{}
-		m.shared = mu
-		return m, nil
+		if sh.indexed {
+			return &IndexedByRequests{l}, nil
+		}
+		return &ByRequests{weighted{lockedState: l}}, nil
 	case "bytraffic":
-		m := &ByTraffic{}
-		m.shared = mu
-		return m, nil
+		return &ByTraffic{lockedState: l}, nil
 	case "bybusyness":
-		m := &ByBusyness{}
-		m.shared = mu
-		return m, nil
+		return &ByBusyness{weighted{lockedState: l}}, nil
 	}
 	return nil, fmt.Errorf("unknown lbmethod %q (want one of %v)", name, Names())
 }

@@ -2,19 +2,22 @@ package lbmethod
 
 import "sync"
 
-// lockedState is the lock every method holds while it updates lbstatus
-// across members; no I/O happens under it.
+// lockedState binds a method to the Shared state of its balancer: the
+// lock every method holds while it updates lbstatus across members (no
+// I/O happens under it) and the byrequests index.
 type lockedState struct {
-	own    sync.Mutex
-	shared *sync.Mutex // NewShared's, else nil
+	sh *Shared // never nil: NewShared makes one when given none
 }
 
-// lock returns the mutex that guards lbstatus.
+// state returns the method's Shared.
+func (l *lockedState) state() *Shared { return l.sh }
+
+// lock locks the state for a method that reads lbstatus from the
+// members' Sched, and returns the lock to release.
 func (l *lockedState) lock() *sync.Mutex {
-	if l.shared != nil {
-		return l.shared
-	}
-	return &l.own
+	sh := l.state()
+	sh.linear()
+	return &sh.mu
 }
 
 // weighted is the state byrequests and bybusyness share: every candidate's
@@ -26,12 +29,11 @@ type weighted struct {
 }
 
 // pick runs one choice with cmp's comparison and settles the winner.
-func (w *weighted) pick(ms []Member, cmp isBest) int {
+func (w *weighted) pick(ms []Member, cmp isBest, except []*Sched) int {
 	mu := w.lock()
-	mu.Lock()
 	defer mu.Unlock()
 	w.total = 0
-	i := choose(ms, cmp)
+	i := choose(ms, cmp, except)
 	if i >= 0 {
 		ms[i].Sched().LBStatus -= w.total
 	}
@@ -51,7 +53,6 @@ func (w *weighted) grow(m Member) *Sched {
 // every method.
 func (l *lockedState) Stick(ms []Member, i int) {
 	mu := l.lock()
-	mu.Lock()
 	defer mu.Unlock()
 	var total int64
 	for _, m := range ms {
@@ -67,7 +68,6 @@ func (l *lockedState) Stick(ms []Member, i int) {
 // Reset implements Method.
 func (l *lockedState) Reset(ms []Member) {
 	mu := l.lock()
-	mu.Lock()
 	defer mu.Unlock()
 	for _, m := range ms {
 		m.Sched().LBStatus = 0
@@ -77,7 +77,6 @@ func (l *lockedState) Reset(ms []Member) {
 // LBStatus implements Method.
 func (l *lockedState) LBStatus(ms []Member, i int) int64 {
 	mu := l.lock()
-	mu.Lock()
 	defer mu.Unlock()
 	return ms[i].Sched().LBStatus
 }

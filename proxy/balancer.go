@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,9 +49,12 @@ func (b *Balancer) HealthCheck() *config.HealthCheck { return b.cfg.HealthCheck 
 
 // balancerState is what a balancer keeps across snapshots.
 type balancerState struct {
-	// lbMu guards every member's lbstatus, whichever lbmethod (of this
-	// snapshot or an older one still serving requests) updates it.
-	lbMu sync.Mutex
+	// lb guards every member's lbstatus, whichever lbmethod (of this
+	// snapshot or an older one still serving requests) updates it, and
+	// holds byrequests' index. Every change of a member's eligibility is
+	// reported to it (memberState.changed); the ones that come with time
+	// (retry expiry, slow-start steps) are announced by Member.Until.
+	lb *lbmethod.Shared
 
 	// current is the balancer in the newest snapshot, and changes wakes
 	// the requests waiting for a usable member (balancer timeout).

@@ -38,6 +38,7 @@ func (p *Proxy) SetHealthy(key string, healthy bool, last health.Result) {
 	}
 	st.health.Store(&last)
 	if st.setFlag(FlagHealthFailed, !healthy) {
+		st.changed()
 		if healthy {
 			st.recoveredAt.Store(st.now().UnixNano())
 			// httpd: a passing check also clears the error state.

@@ -114,6 +114,45 @@ func (m *Member) Factor() int64 {
 	return f
 }
 
+// Until implements lbmethod.Timed: the next time Usable or Factor change
+// without a report, 0 for none. A member in error becomes usable when its
+// retry period runs out; a member in slow start gains weight in steps of
+// Factor's integer arithmetic, up to lbfactor at the end of slowstart.
+func (m *Member) Until(now int64) int64 {
+	var at int64
+	if m.admin&FlagIgnoreErrors == 0 && m.st.flags.Load()&FlagError != 0 {
+		if u := m.st.errorUntil.Load(); u > now {
+			at = u
+		}
+	}
+	if s := m.slowStep(now); s > 0 && (at == 0 || s < at) {
+		at = s
+	}
+	return at
+}
+
+// slowStep is when Factor next changes during slow start, 0 when it will
+// not. Factor is lbfactor/10 + d×el/slow (integer division, d = lbfactor -
+// lbfactor/10, el the time since recovery): it steps up at the first el
+// where d×el reaches the next multiple of slow.
+func (m *Member) slowStep(now int64) int64 {
+	rec := m.st.recoveredAt.Load()
+	if m.slow <= 0 || rec == 0 {
+		return 0
+	}
+	el, slow := now-rec, int64(m.slow)
+	switch {
+	case el >= slow:
+		return 0
+	case el < 0:
+		return rec // the clock went back: read again at recovery time
+	}
+	d := m.lbfactor - m.lbfactor/10
+	k := d * el / slow
+	next := ((k+1)*slow + d - 1) / d // the least el with d×el/slow > k
+	return rec + min(next, slow)
+}
+
 // Usable reports whether the member may serve requests at all: not
 // disabled, stopped, failed by its health check, or in error (unless its
 // retry time elapsed). A draining member is usable.

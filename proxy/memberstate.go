@@ -36,6 +36,10 @@ type memberState struct {
 
 	// queue holds requests waiting for a slot when max is reached.
 	queue slotQueue
+	// full is set when a request took the member's last slot (max), and
+	// cleared, with a report, by the next request to end: the two
+	// crossings of max that change Eligible.
+	full atomic.Bool
 	// bal is the state of the member's balancer.
 	bal *balancerState
 
@@ -48,6 +52,15 @@ type memberState struct {
 	// hc is the member's connection pool, replaced when
 	// limits.maxresponseheaderbytes changes (pool.go).
 	hc atomic.Pointer[fasthttp.HostClient]
+}
+
+// changed reports to the balancer's lbmethod that the member's Usable,
+// Eligible or Factor may have changed: byrequests reads a member again
+// only when told (lbmethod.IndexedByRequests).
+func (st *memberState) changed() {
+	if st.bal != nil {
+		st.bal.lb.Changed(&st.sched)
+	}
 }
 
 // markError puts the member in error for retry.
@@ -65,6 +78,7 @@ func (st *memberState) markError(retry time.Duration, reason string) {
 	}
 	st.errors.Add(1)
 	st.lastError.Store(&reason)
+	st.changed()
 }
 
 // clearError takes the member out of error (retry elapsed, health check
@@ -77,6 +91,7 @@ func (st *memberState) clearError() {
 		}
 		if st.flags.CompareAndSwap(f, f&^FlagError) {
 			st.recoveredAt.Store(st.now().UnixNano())
+			st.changed()
 			return
 		}
 	}
@@ -102,6 +117,9 @@ func (st *memberState) setFlag(flag uint32, on bool) (changed bool) {
 // goes to the first request queued for one (max), if any.
 func (st *memberState) requestDone() {
 	st.sched.Busy.Add(-1)
+	if st.full.Load() && st.full.Swap(false) {
+		st.changed() // it was full: it may take requests again
+	}
 	// Busy is lowered before waiting is read, and a queueing request
 	// raises waiting before it reads Busy: one of the two sees the other.
 	if st.queue.waiting.Load() > 0 {

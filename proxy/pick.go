@@ -79,20 +79,8 @@ func (b *Balancer) pick(ctx *fasthttp.RequestCtx, target []byte, rq *request) *M
 
 // balance asks the lbmethod for a member not yet tried.
 func (b *Balancer) balance(rq *request) *Member {
-	if len(rq.tried) == 0 {
-		if m := b.choose(b.views); m != nil {
-			return m
-		}
-	} else {
-		rq.views = rq.views[:0]
-		for _, v := range b.views {
-			if !rq.hasTried(v.(*Member)) {
-				rq.views = append(rq.views, v)
-			}
-		}
-		if m := b.choose(rq.views); m != nil {
-			return m
-		}
+	if m := b.chooseUntried(rq); m != nil {
+		return m
 	}
 	if b.timeout > 0 {
 		if m := b.waitForMember(rq); m != nil {
@@ -120,20 +108,21 @@ func (b *Balancer) next(rq *request) *Member {
 	return b.balance(rq)
 }
 
-// choose runs the lbmethod; when every member is in error and forcerecovery
-// is on, errors are cleared first, as httpd's force_recovery does.
-func (b *Balancer) choose(views []lbmethod.Member) *Member {
-	i := b.method.Choose(views)
+// choose runs the lbmethod over the members but except; when every member
+// is in error and forcerecovery is on, errors are cleared first, as httpd's
+// force_recovery does.
+func (b *Balancer) choose(except []*lbmethod.Sched) *Member {
+	i := b.method.ChooseExcept(b.views, except)
 	if i < 0 && b.recover && b.allInError() {
 		for _, m := range b.members {
 			m.st.clearError()
 		}
-		i = b.method.Choose(views)
+		i = b.method.ChooseExcept(b.views, except)
 	}
 	if i < 0 {
 		return nil
 	}
-	return views[i].(*Member)
+	return b.members[i]
 }
 
 func (b *Balancer) allInError() bool {

@@ -134,6 +134,12 @@ func (st *memberState) tryAcquire(max int64) bool {
 			return false
 		}
 		if st.sched.Busy.CompareAndSwap(b, b+1) {
+			if b+1 == max {
+				// Set before the report: a request ending meanwhile that
+				// missed the flag is read by the report's re-read.
+				st.full.Store(true)
+				st.changed()
+			}
 			return true
 		}
 	}

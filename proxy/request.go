@@ -22,8 +22,9 @@ type request struct {
 	out outBody
 	// cookieEnds is scratch for rewriting Set-Cookie headers.
 	cookieEnds []int
-	views      []lbmethod.Member
-	tried      []*Member
+	// except is scratch for the scheduling state of the members tried.
+	except []*lbmethod.Sched
+	tried  []*Member
 	// replayable: the request body can be sent again.
 	replayable bool
 	idempotent bool
@@ -50,11 +51,21 @@ func putRequest(rq *request) {
 	rq.in, rq.out = clientBody{}, outBody{}
 	rq.noHost = false
 	rq.cancel = nil
-	clear(rq.views)
-	rq.views = rq.views[:0]
+	clear(rq.except)
+	rq.except = rq.except[:0]
 	clear(rq.tried)
 	rq.tried = rq.tried[:0]
 	requestPool.Put(rq)
+}
+
+// exceptTried lists the scheduling state of the members tried, for the
+// lbmethod to leave out; by state, as hasTried compares.
+func (rq *request) exceptTried() []*lbmethod.Sched {
+	rq.except = rq.except[:0]
+	for _, t := range rq.tried {
+		rq.except = append(rq.except, &t.st.sched)
+	}
+	return rq.except
 }
 
 // hasTried compares members by state: a member chosen after a wait for a

@@ -35,9 +35,9 @@ func (s *states) build(cfg *config.Config) (*Snapshot, error) {
 		bc := &cfg.Balancers[i]
 		bst := s.balancer(bc)
 		// The method is bound here, immutable in the snapshot; every method
-		// of the balancer locks the state's lbMu, so an edit never lets two
+		// of the balancer shares the state's lb, so an edit never lets two
 		// methods update lbstatus under different locks.
-		method, err := lbmethod.NewShared(bc.LBMethod, &bst.lbMu)
+		method, err := lbmethod.NewShared(bc.LBMethod, bst.lb)
 		if err != nil {
 			return nil, fmt.Errorf("balancer %s: %w", bc.Name, err)
 		}

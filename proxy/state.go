@@ -1,12 +1,13 @@
 package proxy
 
-import "balancer/affinity"
+import (
+	"sync"
+	"time"
 
-import "balancer/config"
-
-import "time"
-
-import "sync"
+	"balancer/affinity"
+	"balancer/config"
+	"balancer/lbmethod"
+)
 
 // The state registry: per-member and per-balancer state that outlives
 // snapshots, keyed by identity (balancer name + member URL).
@@ -48,7 +49,8 @@ func (s *states) member(b *config.Balancer, m *config.Member, limits *config.Lim
 func (s *states) balancer(b *config.Balancer) *balancerState {
 	st := s.balancers[b.Name]
 	if st == nil {
-		st = &balancerState{}
+		now := s.now
+		st = &balancerState{lb: lbmethod.Reported(func() int64 { return now().UnixNano() })}
 		s.balancers[b.Name] = st
 	}
 	lifetime := b.SessionLifetime.D()

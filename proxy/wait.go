@@ -87,13 +87,7 @@ func (b *Balancer) waitForMember(rq *request) *Member {
 // chooseUntried runs the lbmethod over the members the request has not
 // tried yet.
 func (b *Balancer) chooseUntried(rq *request) *Member {
-	rq.views = rq.views[:0]
-	for _, m := range b.members {
-		if !rq.hasTried(m) {
-			rq.views = append(rq.views, m)
-		}
-	}
-	return b.choose(rq.views)
+	return b.choose(rq.exceptTried())
 }
 
 // nextRetry is the earliest end of a retry time among members that only

@@ -1,0 +1,122 @@
+package lbmethod
+
+// IndexedByRequests is byrequests with the same choices and lbstatus as
+// ByRequests, computed lazily so that a choice and a sticky hit cost
+// O(g + log n) instead of O(n), g being the number of distinct factors
+// among the candidates.
+//
+// Each member's lbstatus is kept as base + factor × clock, where the clock
+// counts the choices made from the member's pool (its lbset, normal or
+// hot-standby) plus the sticky hits since the member's state last changed.
+// A choice then advances one pool clock instead of adding to every
+// candidate; within a pool, members of equal factor keep their order, so a
+// heap per factor ordered by (base, position) holds each group's leader and
+// the winner is the best of the leaders.
+//
+// The price is that members must announce their changes. ByRequests asks
+// every member for Eligible, Usable and Factor on every choice, which is
+// what makes it O(n); this type reads a member again only after Changed
+// (or Shared.Changed), or at the time a Timed member gave. A member whose
+// Eligible, Usable, Factor, LBSet or Standby changes unannounced makes the
+// schedule differ from httpd's (it stays a weighted schedule, but not the
+// same one); NewShared returns this type only for a Shared made by
+// Reported, whose owner promises to announce.
+//
+// A slice whose first element or length differs from the previous call's
+// is a new one: the lbstatus of the old slice's members is written back to
+// their Sched and the new slice's members are read from theirs, O(n log n),
+// allocating only when the state outgrows what earlier slices needed; so
+// does the first use after Reset. Between such changes Sched.LBStatus is
+// stale; read lbstatus with LBStatus. A member must appear once in a
+// slice, and members are compared with == (pointers are fine). It is safe
+// for concurrent use.
+type IndexedByRequests struct{ lockedState }
+
+var _ Method = (*IndexedByRequests)(nil)
+
+// Name implements Method.
+func (*IndexedByRequests) Name() string { return "byrequests" }
+
+// Choose implements Method.
+func (x *IndexedByRequests) Choose(ms []Member) int { return x.ChooseExcept(ms, nil) }
+
+// ChooseExcept implements Method.
+func (x *IndexedByRequests) ChooseExcept(ms []Member, except []*Sched) int {
+	sh := x.state()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	z := &sh.z
+	z.sync(ms)
+	if len(except) > 0 {
+		z.takeOut(except)
+		defer z.putBack()
+	}
+	p := z.firstPool()
+	if p == nil {
+		return -1
+	}
+	// Every candidate gains its factor; their order within a group holds.
+	p.t++
+	best, bestVal := int32(-1), int64(0)
+	for _, gi := range p.active {
+		g := &z.groups[gi]
+		top := g.heap[0]
+		v := z.slots[top].b + g.key.f*z.groupClock(g)
+		if best < 0 || v > bestVal || (v == bestVal && top < best) {
+			best, bestVal = top, v
+		}
+	}
+	z.slots[best].b -= p.total
+	z.siftDown(&z.groups[z.slots[best].group], z.slots[best].pos)
+	z.checkClock(p.t)
+	return int(best)
+}
+
+// Stick implements Method.
+func (x *IndexedByRequests) Stick(ms []Member, i int) {
+	sh := x.state()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	z := &sh.z
+	z.sync(ms)
+	// Every usable member gains its factor; the one hit loses their sum.
+	z.u++
+	s := &z.slots[i]
+	s.b -= z.usable
+	if s.kind&inPool != 0 {
+		z.siftDown(&z.groups[s.group], s.pos)
+	}
+	z.checkClock(z.u)
+}
+
+// Reset implements Method: every lbstatus becomes 0.
+func (x *IndexedByRequests) Reset(ms []Member) {
+	sh := x.state()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.z.flush()
+	for _, m := range ms {
+		m.Sched().LBStatus = 0
+	}
+	sh.z.forget()
+}
+
+// LBStatus implements Method.
+func (x *IndexedByRequests) LBStatus(ms []Member, i int) int64 {
+	sh := x.state()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.z.sync(ms)
+	return sh.z.value(int32(i))
+}
+
+// Changed tells the method that ms[i]'s Eligible, Usable, Factor, LBSet or
+// Standby may have changed, or that another member took position i; the
+// member is read again before the next choice. It is cheap and may be
+// called from any goroutine.
+func (x *IndexedByRequests) Changed(ms []Member, i int) {
+	sh := x.state()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.z.mark(ms, i)
+}

@@ -1,0 +1,49 @@
+package lbmethod
+
+import "sync"
+
+// Shared is what one balancer's methods share across configuration
+// snapshots: the lock that guards every member's lbstatus and, when the
+// caller reports its members' changes (Reported), the index that makes a
+// byrequests choice and a sticky hit O(g + log n) instead of O(n). A
+// balancer whose lbmethod is edited while requests still run on the old
+// method keeps lbstatus under one lock and in one place.
+type Shared struct {
+	mu sync.Mutex
+	z  lazyState
+	// indexed: byrequests bound to this state is IndexedByRequests.
+	indexed bool
+}
+
+// Reported returns a Shared whose owner promises to call Changed whenever
+// a member's Eligible, Usable or Factor may have changed (an error, a
+// health transition, a member filling up or freeing its last slot),
+// except for the changes a member announces itself by implementing
+// Timed. A byrequests method bound to it is IndexedByRequests. now tells
+// the time, in the unit Timed uses (Unix nanoseconds for the proxy); it
+// may be nil when no member is Timed.
+func Reported(now func() int64) *Shared {
+	sh := &Shared{indexed: true}
+	sh.z.now = now
+	return sh
+}
+
+// Changed reports that the member whose scheduling state is s may have
+// changed; it is read again before the next choice. It is O(1), safe from
+// any goroutine, and a no-op for a member the index does not hold.
+func (sh *Shared) Changed(s *Sched) {
+	sh.mu.Lock()
+	sh.z.markSched(s)
+	sh.mu.Unlock()
+}
+
+// linear locks sh for a method that reads lbstatus from each member's
+// Sched: an index built by another method of the balancer writes its
+// lbstatus back first.
+func (sh *Shared) linear() {
+	sh.mu.Lock()
+	if len(sh.z.slots) > 0 {
+		sh.z.flush()
+		sh.z.forget()
+	}
+}
