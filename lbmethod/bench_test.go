@@ -22,7 +22,9 @@ func benchMembers(n int) []Member {
 // BenchmarkChoose measures one choice. The methods New returns are O(n)
 // per choice in the member count: each candidate's Eligible, Factor and
 // lbstatus are visited on every choice (byrequests and bybusyness also
-// write every candidate's lbstatus), as in httpd.
+// write every candidate's lbstatus), as in httpd. IndexedByRequests (the
+// proxy's byrequests) is O(g + log n), g being the distinct factors (100
+// here).
 func BenchmarkChoose(b *testing.B) {
 	for _, method := range testMethods {
 		for _, n := range []int{3, 100, 10000} {
@@ -38,9 +40,10 @@ func BenchmarkChoose(b *testing.B) {
 	}
 }
 
-// BenchmarkStick measures a sticky hit: O(n) like a choice.
+// BenchmarkStick measures a sticky hit: O(n) like a choice, but
+// O(log n) for IndexedByRequests.
 func BenchmarkStick(b *testing.B) {
-	for _, method := range []string{"byrequests"} {
+	for _, method := range []string{"byrequests", indexed} {
 		for _, n := range []int{3, 100, 10000} {
 			b.Run(fmt.Sprintf("%s/%d", method, n), func(b *testing.B) {
 				vs := benchMembers(n)
