@@ -25,7 +25,32 @@ func main() {
 	bin := flag.String("balancer", "/tmp/balancer", "balancer binary")
 	members := flag.Int("members", 1000, "members in the balancer")
 	conns := flag.Int("conns", 10000, "idle keep-alive client connections")
+	mode := flag.String("sweep", "idle", "idle: RSS of idle client connections; members: throughput by member count")
+	sizes := flag.String("sizes", "3,100,1000,10000", "members: the member counts")
+	before := flag.String("before", "", "members: another balancer binary measured in the same rounds")
+	member := flag.String("member", "/tmp/member", "members: the bench/member binary")
+	duration := flag.Duration("duration", 5*time.Second, "members: each measurement")
+	rounds := flag.Int("rounds", 3, "members: rounds, interleaved")
+	haproxy := flag.Bool("haproxy", false, "members: HAProxy with as many servers, in the same rounds")
 	flag.Parse()
+	if *mode == "members" {
+		s := sweep{bins: []string{*bin}, duration: *duration, rounds: *rounds, conns: 64, member: *member}
+		if *before != "" {
+			s.bins = append(s.bins, *before)
+		}
+		if *haproxy {
+			s.bins = append(s.bins, "haproxy")
+		}
+		for _, f := range strings.Split(*sizes, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				log.Fatalf("-sizes: %v", err)
+			}
+			s.sizes = append(s.sizes, n)
+		}
+		membersSweep(s)
+		return
+	}
 	var lim syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
 	lim.Cur = lim.Max
