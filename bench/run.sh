@@ -6,6 +6,7 @@
 #   QUICK=1 bench/run.sh         # about a minute, for a smoke run
 #   PEERS="balancer haproxy" DURATION=20 ROUNDS=5 CONNS=64 bench/run.sh
 #   BEFORE=842ec03 PEERS=balancer OUT=/tmp/x bench/run.sh   # also that revision, as peer balancer-before
+#   PEERS="balancer balancer-2cores" bench/run.sh   # one proxy thread against two: CPU per request
 #
 # Each peer is configured as the closest equivalent of the balancer's
 # sticky setup (bench/peers/), checked to route by the session's route,
@@ -69,6 +70,7 @@ available() {
   case $1 in
     balancer) true ;;
     balancer-before) [ -x "$TMP/balancer-before" ] ;;
+    balancer-2cores) true ;;
     haproxy) command -v haproxy >/dev/null ;;
     nginx) command -v nginx >/dev/null ;;
     apache2) command -v apache2 >/dev/null ;;
@@ -83,6 +85,11 @@ start_peer() {
   case $p in
     balancer|balancer-before) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
       setsid taskset -c 0 "$TMP/$p" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
+    balancer-2cores) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
+      # Two proxy threads (GOMAXPROCS follows the CPU set), sharing the
+      # cores with wrk and the members: compare its CPU per request, not
+      # its requests/s, with the one-core balancer's.
+      setsid taskset -c 0,1 "$TMP/balancer" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
     haproxy) render "$BENCH_DIR/peers/haproxy.cfg" "$TMP/haproxy.cfg"
       setsid taskset -c 0 haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/$p.log" 2>&1 & ;;
     nginx) render "$BENCH_DIR/peers/nginx.conf" "$TMP/nginx.conf"
