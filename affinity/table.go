@@ -56,6 +56,10 @@ type shard struct {
 	free  int32    // first unused slot, or none
 	now   int64    // latest time a caller gave this shard, unix ns: PutUntil has none
 	gone  bool     // its entries moved to a newer layout: look there
+	// entries is len(index), readable without mu: a lookup in an empty
+	// shard (the moved-session table is empty but after a failover)
+	// takes no lock.
+	entries atomic.Int32
 	_     [64]byte // keeps neighbouring shards' locks off one cache line
 }
 
@@ -100,6 +104,9 @@ func newLayout(size int) *layout {
 // Get returns key's route unless it is absent or expired at now. It does
 // not allocate.
 func (t *Table) Get(key []byte, now time.Time) (route string, ok bool) {
+	if t.emptyShard(key) {
+		return "", false
+	}
 	s := t.lockShard(key)
 	ns := unixNano(now)
 	defer s.mu.Unlock()
@@ -134,6 +141,9 @@ func (t *Table) PutUntil(key, route string, expires time.Time) {
 
 // Delete forgets key.
 func (t *Table) Delete(key []byte) {
+	if t.emptyShard(key) {
+		return
+	}
 	s := t.lockShard(key)
 	defer s.mu.Unlock()
 	if i, found := s.index[string(key)]; found {
@@ -206,6 +216,15 @@ func (t *Table) Range(now time.Time, f func(key, route string, expires time.Time
 	}
 }
 
+// emptyShard reports, without locking, that key's shard holds no entry.
+// A shard a SetLimits is moving keeps its count until it is marked gone,
+// and a gone shard's keys are all in the newer layout; so an empty shard
+// in any layout means key was absent when the lookup began.
+func (t *Table) emptyShard(key []byte) bool {
+	l := t.lay.Load()
+	return l.shards[maphash.Bytes(t.seed, key)&l.mask].entries.Load() == 0
+}
+
 // lockShard returns key's shard, locked. lockShard and lockShardString
 // agree: maphash hashes equal bytes alike.
 func (t *Table) lockShard(key []byte) *shard {
@@ -276,12 +295,14 @@ func (s *shard) put(key, route string, expires int64) {
 	}
 	s.slots[i] = slot{key: key, route: route, expires: expires}
 	s.index[key] = i
+	s.entries.Add(1)
 	s.pushTail(i)
 }
 
 // remove forgets slot i and frees it.
 func (s *shard) remove(i int32) {
 	delete(s.index, s.slots[i].key)
+	s.entries.Add(-1)
 	s.unlink(i)
 	s.slots[i] = slot{next: s.free} // let the strings go
 	s.free = i
