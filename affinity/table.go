@@ -50,17 +50,17 @@ type shard struct {
 	mu    sync.Mutex
 	index map[string]int32 // key → slot
 	slots []slot
-	limit int      // most entries this shard holds
-	head  int32    // least recently put, or none
-	tail  int32    // most recently put, or none
-	free  int32    // first unused slot, or none
-	now   int64    // latest time a caller gave this shard, unix ns: PutUntil has none
-	gone  bool     // its entries moved to a newer layout: look there
+	limit int   // most entries this shard holds
+	head  int32 // least recently put, or none
+	tail  int32 // most recently put, or none
+	free  int32 // first unused slot, or none
+	now   int64 // latest time a caller gave this shard, unix ns: PutUntil has none
+	gone  bool  // its entries moved to a newer layout: look there
 	// entries is len(index), readable without mu: a lookup in an empty
 	// shard (the moved-session table is empty but after a failover)
 	// takes no lock.
 	entries atomic.Int32
-	_     [64]byte // keeps neighbouring shards' locks off one cache line
+	_       [64]byte // keeps neighbouring shards' locks off one cache line
 }
 
 // none marks the end of a slot list.
