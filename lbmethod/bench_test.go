@@ -43,7 +43,7 @@ func BenchmarkChoose(b *testing.B) {
 // BenchmarkStick measures a sticky hit: O(n) like a choice, but
 // O(log n) for IndexedByRequests.
 func BenchmarkStick(b *testing.B) {
-	for _, method := range []string{"byrequests", indexed} {
+	for _, method := range []string{"byrequests", "byrequests" + indexedSuffix} {
 		for _, n := range []int{3, 100, 10000} {
 			b.Run(fmt.Sprintf("%s/%d", method, n), func(b *testing.B) {
 				vs := benchMembers(n)

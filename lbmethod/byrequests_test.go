@@ -53,7 +53,7 @@ func TestByRequestsSequence(t *testing.T) {
 			{down(0, false), "aaa"},
 		}},
 	}
-	for _, method := range []string{"byrequests", indexed} {
+	for _, method := range []string{"byrequests", "byrequests" + indexedSuffix} {
 		for _, tt := range tests {
 			t.Run(method+"/"+tt.name, func(t *testing.T) {
 				ms, vs := group(tt.lf...)
@@ -88,7 +88,7 @@ func TestByRequestsShares(t *testing.T) {
 		{"3:1:1, a full", []int64{3, 1, 1}, func(ms []*member) { ms[0].full = true }, 400, []int{0, 200, 200}},
 		{"3:1:1, b in error", []int64{3, 1, 1}, func(ms []*member) { ms[1].down = true }, 400, []int{300, 0, 100}},
 	}
-	for _, method := range []string{"byrequests", indexed} {
+	for _, method := range []string{"byrequests", "byrequests" + indexedSuffix} {
 		for _, tt := range tests {
 			t.Run(method+"/"+tt.name, func(t *testing.T) {
 				ms, vs := group(tt.lf...)

@@ -12,7 +12,7 @@ import (
 // lock.
 func TestConcurrentShares(t *testing.T) {
 	const goroutines, each = 8, 2000 // 16000 choices: 3200 whole periods of 3:1:1
-	for _, method := range []string{"byrequests", indexed, "bybusyness"} {
+	for _, method := range []string{"byrequests", "byrequests" + indexedSuffix, "bybusyness", "bybusyness" + indexedSuffix} {
 		t.Run(method, func(t *testing.T) {
 			ms, vs := group(3, 1, 1)
 			lb := mustNew(t, method)

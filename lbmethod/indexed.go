@@ -30,7 +30,7 @@ package lbmethod
 // stale; read lbstatus with LBStatus. A member must appear once in a
 // slice, and members are compared with == (pointers are fine). It is safe
 // for concurrent use.
-type IndexedByRequests struct{ lockedState }
+type IndexedByRequests struct{ indexState }
 
 var _ Method = (*IndexedByRequests)(nil)
 
@@ -70,53 +70,4 @@ func (x *IndexedByRequests) ChooseExcept(ms []Member, except []*Sched) int {
 	z.siftDown(&z.groups[z.slots[best].group], z.slots[best].pos)
 	z.checkClock(p.t)
 	return int(best)
-}
-
-// Stick implements Method.
-func (x *IndexedByRequests) Stick(ms []Member, i int) {
-	sh := x.state()
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	z := &sh.z
-	z.sync(ms)
-	// Every usable member gains its factor; the one hit loses their sum.
-	z.u++
-	s := &z.slots[i]
-	s.b -= z.usable
-	if s.kind&inPool != 0 {
-		z.siftDown(&z.groups[s.group], s.pos)
-	}
-	z.checkClock(z.u)
-}
-
-// Reset implements Method: every lbstatus becomes 0.
-func (x *IndexedByRequests) Reset(ms []Member) {
-	sh := x.state()
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	sh.z.flush()
-	for _, m := range ms {
-		m.Sched().LBStatus = 0
-	}
-	sh.z.forget()
-}
-
-// LBStatus implements Method.
-func (x *IndexedByRequests) LBStatus(ms []Member, i int) int64 {
-	sh := x.state()
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	sh.z.sync(ms)
-	return sh.z.value(int32(i))
-}
-
-// Changed tells the method that ms[i]'s Eligible, Usable, Factor, LBSet or
-// Standby may have changed, or that another member took position i; the
-// member is read again before the next choice. It is cheap and may be
-// called from any goroutine.
-func (x *IndexedByRequests) Changed(ms []Member, i int) {
-	sh := x.state()
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	sh.z.mark(ms, i)
 }

@@ -22,13 +22,22 @@ func (w *world) setSlice(ids []int) {
 	}
 }
 
-// TestIndexedMatchesByRequests runs random sequences of choices (some
-// leaving members out, as a retry does), sticky hits, resets, eligibility
-// flips, factor, lbset and standby changes, members down or boosted until
-// a time of the clock (Timed, never announced), the clock moving, and
-// slice replacements against ByRequests and IndexedByRequests, and checks
-// that every choice and every lbstatus is the same.
-func TestIndexedMatchesByRequests(t *testing.T) {
+// TestIndexedMatchesLinear runs random sequences of choices (some leaving
+// members out, as a retry does), sticky hits, resets, eligibility flips,
+// factor, lbset and standby changes, members down or boosted until a time
+// of the clock (Timed, never announced), the clock moving, requests
+// starting and ending and bytes flowing (never announced either), and
+// slice replacements against each method that reads every member on every
+// choice (ByRequests, ByTraffic, ByBusyness) and its indexed counterpart
+// on a Reported Shared, and checks that every choice and every lbstatus
+// is the same.
+func TestIndexedMatchesLinear(t *testing.T) {
+	for _, method := range Names() {
+		t.Run(method, func(t *testing.T) { testIndexedMatches(t, method) })
+	}
+}
+
+func testIndexedMatches(t *testing.T, method string) {
 	seeds, ops := 60, 1000
 	if testing.Short() {
 		seeds = 20
@@ -55,9 +64,9 @@ func TestIndexedMatchesByRequests(t *testing.T) {
 			}
 			ref.setSlice(ids)
 			lazy.setSlice(ids)
-			rm := mustNew(t, "byrequests").(*ByRequests)
-			lm := mustNewReported(t, func() int64 { return clock })
-			z := &lm.state().z
+			rm := mustNew(t, method)
+			lm := mustNewReported(t, method, func() int64 { return clock })
+			z := &lm.(interface{ state() *Shared }).state().z
 			if seed%10 == 0 {
 				z.limit = 20 // exercise the clock restart
 			}
@@ -72,11 +81,11 @@ func TestIndexedMatchesByRequests(t *testing.T) {
 			for op := range ops {
 				var what string
 				n := len(ref.vs)
-				switch k := r.IntN(110); {
+				switch k := r.IntN(112); {
 				case k < 50:
 					what = "choose"
 					if a, b := rm.Choose(ref.vs), lm.Choose(lazy.vs); a != b {
-						t.Fatalf("op %d: ByRequests chose %d, IndexedByRequests %d", op, a, b)
+						t.Fatalf("op %d: %s chose %d, indexed %d", op, method, a, b)
 					}
 				case k < 55:
 					// A retry: some members left out, perhaps twice or
@@ -88,7 +97,7 @@ func TestIndexedMatchesByRequests(t *testing.T) {
 					}
 					what = fmt.Sprintf("choose except %d", len(re))
 					if a, b := rm.ChooseExcept(ref.vs, re), lm.ChooseExcept(lazy.vs, le); a != b {
-						t.Fatalf("op %d: ByRequests chose %d, IndexedByRequests %d, except %d members", op, a, b, len(re))
+						t.Fatalf("op %d: %s chose %d, indexed %d, except %d members", op, method, a, b, len(re))
 					}
 				case k < 100 && k >= 96 && n > 0:
 					// Down or boosted until a time to come: announced once,
@@ -102,10 +111,23 @@ func TestIndexedMatchesByRequests(t *testing.T) {
 							m.downUntil = clock + d
 						}
 					})
-				case k >= 100:
+				case k >= 100 && k < 104:
 					d := int64(r.IntN(3))
 					what = fmt.Sprintf("tick +%d", d)
 					clock += d
+				case k >= 104 && n > 0:
+					// A request starts or ends, its bytes flow: the
+					// proxy reports none of it.
+					i, d, b := r.IntN(n), int64(r.IntN(3)-1), int64(r.IntN(5000))
+					what = fmt.Sprintf("traffic %d busy%+d bytes %d", i, d, b)
+					for _, w := range []*world{ref, lazy} {
+						sc := w.all[w.ids[i]].Sched()
+						if sc.Busy.Load()+d >= 0 {
+							sc.Busy.Add(d)
+						}
+						sc.Transferred.Add(b)
+						sc.Read.Add(b / 3)
+					}
 				case k < 65 && n > 0:
 					i := r.IntN(n)
 					what = fmt.Sprintf("stick %d", i)
@@ -181,7 +203,7 @@ func TestIndexedMatchesByRequests(t *testing.T) {
 				}
 				for i := range ref.vs {
 					if a, b := rm.LBStatus(ref.vs, i), lm.LBStatus(lazy.vs, i); a != b {
-						t.Fatalf("op %d (%s): member %d lbstatus %d, IndexedByRequests says %d\n%v\n%v", op, what, i, a, b, log, lbstatus(rm, ref.vs))
+						t.Fatalf("op %d (%s): member %d lbstatus %d, indexed %d\n%v\n%v", op, what, i, a, b, log, lbstatus(rm, ref.vs))
 					}
 				}
 			}
@@ -192,12 +214,19 @@ func TestIndexedMatchesByRequests(t *testing.T) {
 	}
 }
 
-// mustNewReported returns IndexedByRequests on a Shared with clock now.
-func mustNewReported(t testing.TB, now func() int64) *IndexedByRequests {
+// mustNewReported returns the indexed method called name on a Shared with
+// clock now.
+func mustNewReported(t testing.TB, name string, now func() int64) indexed {
 	t.Helper()
-	m, err := NewShared("byrequests", Reported(now))
+	m, err := NewShared(name, Reported(now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m.(*IndexedByRequests)
+	return m.(indexed)
+}
+
+// indexed is what every indexed method offers beside Method.
+type indexed interface {
+	Method
+	Changed(ms []Member, i int)
 }

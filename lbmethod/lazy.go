@@ -19,7 +19,8 @@ const clockLimit = 1 << 32
 // being the sum of those its kind follows.
 type slot struct {
 	m     Member
-	f     int64 // factor when last read
+	sc    *Sched // m.Sched(), read once
+	f     int64  // factor when last read
 	b     int64
 	kind  uint8
 	dirty bool
@@ -193,7 +194,7 @@ func (z *lazyState) rebuild(ms []Member) {
 	}
 	for i, m := range ms {
 		s := &z.slots[i]
-		*s = slot{m: m, b: m.Sched().LBStatus, pool: z.poolOf(m.LBSet(), m.Standby())}
+		*s = slot{m: m, sc: m.Sched(), b: m.Sched().LBStatus, pool: z.poolOf(m.LBSet(), m.Standby())}
 		m.Sched().slot = int32(i)
 		z.read(int32(i))
 	}
@@ -232,12 +233,20 @@ func (z *lazyState) poolOf(lbset int, standby bool) int32 {
 // firstPool is the pool the next choice is made from, nil when no member
 // is eligible.
 func (z *lazyState) firstPool() *pool {
-	for i := range z.pools {
-		if len(z.pools[i].active) > 0 {
-			return &z.pools[i]
-		}
+	if i := z.firstPoolAt(); i >= 0 {
+		return &z.pools[i]
 	}
 	return nil
+}
+
+// firstPoolAt is firstPool's index in pools, -1 for none.
+func (z *lazyState) firstPoolAt() int32 {
+	for i := range z.pools {
+		if len(z.pools[i].active) > 0 {
+			return int32(i)
+		}
+	}
+	return -1
 }
 
 // read takes slot i's factor and kind from its member, keeping its

@@ -100,17 +100,21 @@ func lbstatus(m Method, vs []Member) []int64 {
 	return s
 }
 
-// indexed names IndexedByRequests among the methods under test.
-const indexed = "byrequests-indexed"
+// indexedSuffix names a method's indexed counterpart among the methods
+// under test: "byrequests-indexed" is IndexedByRequests.
+const indexedSuffix = "-indexed"
 
-// testMethods is every method the tests check.
-var testMethods = append(Names(), indexed)
+// testMethods is every method the tests check, linear and indexed.
+var testMethods = []string{
+	"byrequests", "bytraffic", "bybusyness",
+	"byrequests" + indexedSuffix, "bytraffic" + indexedSuffix, "bybusyness" + indexedSuffix,
+}
 
 // mustNew returns the method called name, or stops the test.
 func mustNew(t testing.TB, name string) Method {
 	t.Helper()
-	if name == indexed {
-		m, err := NewShared("byrequests", Reported(nil))
+	if base, ok := strings.CutSuffix(name, indexedSuffix); ok {
+		m, err := NewShared(base, Reported(nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +129,7 @@ func mustNew(t testing.TB, name string) Method {
 
 // changed announces a change of every member to a method that needs it.
 func changed(m Method, vs []Member) {
-	if x, ok := m.(*IndexedByRequests); ok {
+	if x, ok := m.(indexed); ok {
 		for i := range vs {
 			x.Changed(vs, i)
 		}

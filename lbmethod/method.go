@@ -31,7 +31,8 @@ func New(name string) (Method, error) { return NewShared(name, nil) }
 // when sh is nil). Methods that share sh may serve the same members at
 // once: a balancer whose lbmethod is edited while requests still run on
 // the old one keeps lbstatus under one lock. byrequests is
-// IndexedByRequests when sh was made by Reported, ByRequests otherwise.
+// IndexedByRequests when sh was made by Reported, ByRequests otherwise,
+// and so for bytraffic and bybusyness.
 func NewShared(name string, sh *Shared) (Method, error) {
 	if sh == nil {
 		sh = &Shared{}
@@ -40,12 +41,18 @@ func NewShared(name string, sh *Shared) (Method, error) {
 	switch name {
 	case "", "byrequests":
 		if sh.indexed {
-			return &IndexedByRequests{l}, nil
+			return &IndexedByRequests{indexState{l}}, nil
 		}
 		return &ByRequests{weighted{lockedState: l}}, nil
 	case "bytraffic":
+		if sh.indexed {
+			return &IndexedByTraffic{indexState{l}}, nil
+		}
 		return &ByTraffic{lockedState: l}, nil
 	case "bybusyness":
+		if sh.indexed {
+			return &IndexedByBusyness{indexState{l}}, nil
+		}
 		return &ByBusyness{weighted{lockedState: l}}, nil
 	}
 	return nil, fmt.Errorf("unknown lbmethod %q (want one of %v)", name, Names())

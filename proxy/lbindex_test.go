@@ -59,6 +59,14 @@ func (w *indexWorld) member(i int) *Member { return w.bal().members[i] }
 func (w *indexWorld) compare(k int) {
 	w.t.Helper()
 	b := w.bal()
+	// Requests in flight and bytes are the member's own: the reference
+	// sees the same.
+	for _, v := range w.views {
+		s := v.(*shadow)
+		s.sched.Busy.Store(s.st.sched.Busy.Load())
+		s.sched.Transferred.Store(s.st.sched.Transferred.Load())
+		s.sched.Read.Store(s.st.sched.Read.Load())
+	}
 	for c := range k {
 		got, want := b.method.Choose(b.views), w.ref.Choose(w.views)
 		if got != want {
@@ -87,7 +95,7 @@ const lf3 = "        loadfactor: 3\n"
 const indexYAML = `
 balancers:
   - name: c
-    lbmethod: byrequests
+    lbmethod: %s
     forcerecovery: %v
     members:
       - url: http://127.0.0.1:1
@@ -110,16 +118,22 @@ routes:
 `
 
 // TestIndexFollowsEveryChange checks that the runtime reports every change
-// of a member's eligibility to byrequests' index: after each event (an
+// of a member's eligibility to the lbmethods' index: after each event (an
 // error, its retry time running out, success, each slow-start step, a
 // health check failing and passing, a member filling up and freeing a
 // slot, forced recovery, edits that drain and disable members and change
-// weights) the indexed byrequests makes the same choices and holds the
-// same lbstatus as the reference, which reads every member on every
+// weights) each indexed lbmethod makes the same choices and holds the
+// same lbstatus as its reference, which reads every member on every
 // choice. Without a report at one of these places, it fails.
 func TestIndexFollowsEveryChange(t *testing.T) {
+	for _, method := range lbmethod.Names() {
+		t.Run(method, func(t *testing.T) { testIndexFollows(t, method) })
+	}
+}
+
+func testIndexFollows(t *testing.T, method string) {
 	clock := newTestClock()
-	cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(indexYAML, true, lf3)))
+	cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(indexYAML, method, true, lf3)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,15 +141,17 @@ func TestIndexFollowsEveryChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, _ := lbmethod.New("byrequests")
+	ref, _ := lbmethod.New(method)
 	w := &indexWorld{t: t, p: p, clock: clock, ref: ref, shadows: map[string]*shadow{}}
 	w.bind()
-	if _, ok := w.bal().method.(*lbmethod.IndexedByRequests); !ok {
-		t.Fatalf("the runtime's byrequests is %T, want the index", w.bal().method)
+	switch w.bal().method.(type) {
+	case *lbmethod.IndexedByRequests, *lbmethod.IndexedByTraffic, *lbmethod.IndexedByBusyness:
+	default:
+		t.Fatalf("the runtime's %s is %T, want the index", method, w.bal().method)
 	}
 	key := func(i int) string { return memberKey("c", w.member(i).URL) }
 	apply := func(forceRecovery bool, extra string) {
-		cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(indexYAML, forceRecovery, extra)))
+		cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(indexYAML, method, forceRecovery, extra)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,6 +178,10 @@ func TestIndexFollowsEveryChange(t *testing.T) {
 			}
 		}},
 		{"c frees a slot", func() { w.member(2).st.requestDone() }},
+		{"bytes flow to a and from c, unreported", func() {
+			w.member(0).st.sched.Transferred.Add(5000)
+			w.member(2).st.sched.Read.Add(300)
+		}},
 		{"c fills up again", func() { w.member(2).st.acquire(w.member(2).max, 0, 0) }},
 		{"c frees both", func() { w.member(2).st.requestDone(); w.member(2).st.requestDone() }},
 		{"a fails its health check", func() { p.SetHealthy(key(0), false, health.Result{}) }},
