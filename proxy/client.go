@@ -80,7 +80,7 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 		if x.timeout <= 0 {
 			_ = mc.cnt.Conn.SetWriteDeadline(time.Time{})
 		}
-		err := send(hc, &mc.cnt, req, x.body)
+		err := send(&mc.cnt, req, x.body)
 		early := false
 		if err != nil {
 			if errors.Is(err, errClientSide) {
@@ -111,7 +111,7 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 		} else {
 			_ = mc.cnt.Conn.SetReadDeadline(time.Time{})
 		}
-		mc.br = hc.AcquireReader(&mc.cnt)
+		mc.br = acquireMemberReader(&mc.cnt, hc.ReadBufferSize)
 		skip := req.Header.IsHead()
 		resp.Reset()
 		resp.SkipBody = skip
@@ -184,7 +184,7 @@ func (o connOps[C]) upgrade(st *memberState, req *fasthttp.Request, resp *fastht
 	if timeout > 0 {
 		_ = conn.SetDeadline(time.Now().Add(timeout))
 	}
-	if err := send(hc, conn, req, nil); err != nil {
+	if err := send(conn, req, nil); err != nil {
 		closeConn()
 		return nil, nil, nil, classifyIO(err, errTimeout)
 	}
@@ -217,9 +217,9 @@ func (o connOps[C]) conn(hc *fasthttp.HostClient, connTO time.Duration, fresh bo
 }
 
 // send writes the request, with body (nil for none), to w and flushes it.
-func send(hc *fasthttp.HostClient, w net.Conn, req *fasthttp.Request, body *outBody) error {
-	bw := hc.AcquireWriter(w)
-	defer hc.ReleaseWriter(bw)
+func send(w net.Conn, req *fasthttp.Request, body *outBody) error {
+	bw := acquireMemberWriter(w)
+	defer releaseMemberWriter(bw)
 	if err := writeRequest(bw, req, body); err != nil {
 		return err
 	}
@@ -349,7 +349,7 @@ func (mc *memberConn[C]) finish(reuse bool) {
 		mc.cancel.Release()
 	}
 	if mc.br != nil {
-		mc.hc.ReleaseReader(mc.br)
+		releaseMemberReader(mc.br)
 		mc.br = nil
 	}
 	if reuse {
