@@ -36,6 +36,7 @@ const (
 	DefaultMaxConns               = 10000
 	DefaultReadHeaderTimeout      = 10 * time.Second
 	DefaultIdleTimeout            = 60 * time.Second
+	DefaultIdleRelease            = time.Second
 	DefaultMaxHeaderBytes         = 16 << 10
 	DefaultMaxResponseHeaderBytes = 16 << 10
 	DefaultBodyTimeout            = 20 * time.Second
@@ -91,6 +92,9 @@ func (c *Config) applyDefaults(set func(path string) bool) {
 	}
 	if l.IdleTimeout == 0 {
 		l.IdleTimeout = Duration(DefaultIdleTimeout)
+	}
+	if l.IdleRelease == 0 && !set("limits.idlerelease") {
+		l.IdleRelease = Duration(DefaultIdleRelease)
 	}
 	if l.MaxHeaderBytes == 0 {
 		l.MaxHeaderBytes = DefaultMaxHeaderBytes

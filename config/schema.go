@@ -319,6 +319,11 @@ type Limits struct {
 	ReadHeaderTimeout Duration `yaml:"readheadertimeout"`
 	// IdleTimeout closes idle keep-alive connections (default 60s).
 	IdleTimeout Duration `yaml:"idletimeout"`
+	// IdleRelease is how long a plain HTTP/1.1 keep-alive connection
+	// waits for its next request before it gives back its buffers and
+	// goroutine, keeping only its socket until the client sends again
+	// (default 1s; 0 keeps them for the whole idle timeout).
+	IdleRelease Duration `yaml:"idlerelease"`
 	// MaxHeaderBytes bounds a request head (default 16KiB).
 	MaxHeaderBytes Size `yaml:"maxheaderbytes"`
 	// MaxBodySize bounds request bodies (default 0: unbounded, streamed).

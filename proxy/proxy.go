@@ -39,6 +39,8 @@ type Proxy struct {
 	protocols [3]atomic.Int64
 	// h2 serves the HTTP/2 connections (h2server.go).
 	h2 h2Servers
+	// idle parks idle keep-alive connections (idle.go).
+	idle idleConns
 }
 
 // Options are the Proxy's collaborators.
@@ -62,6 +64,8 @@ type Options struct {
 func New(cfg *config.Config, o Options) (*Proxy, error) {
 	p := &Proxy{states: newStates(o.Clock), log: o.Logger, observer: o.Observer}
 	p.states.sync = o.Sync
+	p.idle.serve = func(ln net.Listener) { _ = p.servers.Serve(lingerListener{ln}) }
+	p.idle.current = p.servers.Current
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -101,9 +105,14 @@ func (p *Proxy) Apply(cfg *config.Config) error {
 // Handler returns the request handler, for callers with their own server.
 func (p *Proxy) Handler() fasthttp.RequestHandler { return p.handle }
 
+// newServer builds the client-facing server for l, and makes l the limits
+// of idle connections.
 func (p *Proxy) newServer(l *config.Limits) *fasthttp.Server {
+	p.idle.setLimits(l.IdleRelease.D(), l.MaxConns)
 	return &fasthttp.Server{
-		Handler:           p.handle,
+		Handler: p.handle,
+		// ConnState tells idle connections, to park them (idle.go).
+		ConnState:         p.idle.connState,
 		HeaderReceived:    p.headerReceived,
 		Name:              "balancer",
 		StreamRequestBody: true,
@@ -116,6 +125,7 @@ func (p *Proxy) newServer(l *config.Limits) *fasthttp.Server {
 		// runs) the body's timeout.
 		ReadTimeout:                   l.ReadHeaderTimeout.D(),
 		IdleTimeout:                   l.IdleTimeout.D(),
+		MaxIdleWorkerDuration:         workerIdle,
 		Concurrency:                   l.MaxConns,
 		NoDefaultServerHeader:         true,
 		NoDefaultContentType:          true,
@@ -139,7 +149,7 @@ func (p *Proxy) headerReceived(*fasthttp.RequestHeader) fasthttp.RequestConfig {
 
 // Serve accepts connections on ln until ln is closed or Shutdown.
 func (p *Proxy) Serve(ln net.Listener) error {
-	err := p.servers.Serve(lingerListener{ln})
+	err := p.servers.Serve(lingerListener{p.idle.listener(ln)})
 	if errors.Is(err, net.ErrClosed) {
 		return nil
 	}
@@ -150,6 +160,7 @@ func (p *Proxy) Serve(ln net.Listener) error {
 // then closes what is left.
 func (p *Proxy) Shutdown(ctx context.Context) error {
 	err := p.servers.Shutdown(ctx)
+	p.idle.shutdown()
 	if err2 := p.h2.shutdown(ctx); err == nil {
 		err = err2
 	}
