@@ -106,7 +106,7 @@ type idleConns struct {
 	// waiter watches the parked sockets; nil where parking is not
 	// available.
 	waiter *parkWaiter
-	// serve serves woken, once.
+	// serve serves woken until the servers shut down.
 	serve func(net.Listener)
 	// current is the server that serves new connections, for the
 	// maxconns check.
@@ -130,8 +130,13 @@ func (ic *idleConns) listener(ln net.Listener) net.Listener {
 		}
 		ic.waiter = w
 		ic.woken = handover.NewQueue()
-		go ic.serve(ic.woken)
 		go w.run(ic)
+		// The servers close woken when they shut down; the watch
+		// ends with them.
+		go func() {
+			ic.serve(ic.woken)
+			ic.shutdown()
+		}()
 	})
 	if ic.waiter == nil {
 		return ln
