@@ -171,14 +171,15 @@ var expectedErrors = []struct {
 		"@:22: store.redis.db: must be 0 or more, got -1",
 		`@:24: accesslog.format: must be combined or json, got "clf"`,
 		"@:26: limits.maxconns: must be 0 or more, got -1",
-		`@:32: routes[0].path: must start with /, got "shop"`,
-		`@:33: routes[0].balancer: unknown balancer "shop" (have: mycluster)`,
-		`@:34: routes[1].path: must be a path without query or fragment, got "/a?b"`,
-		`@:38: routes[3].path: duplicate path "/" (routes[2])`,
-		"@:38: routes[3].balancer: required",
-		"@:40: routes[4].balancer: required",
-		`@:41: trustedproxies[1]: "10.0.0.0/33" is not an IP address or CIDR (10.0.0.0/8, 192.0.2.7)`,
-		`@:41: trustedproxies[2]: "proxy.example" is not an IP address or CIDR (10.0.0.0/8, 192.0.2.7)`,
+		`@:27: limits.idlerelease: invalid duration "-1s" (want e.g. "5s", "250ms")`,
+		`@:33: routes[0].path: must start with /, got "shop"`,
+		`@:34: routes[0].balancer: unknown balancer "shop" (have: mycluster)`,
+		`@:35: routes[1].path: must be a path without query or fragment, got "/a?b"`,
+		`@:39: routes[3].path: duplicate path "/" (routes[2])`,
+		"@:39: routes[3].balancer: required",
+		"@:41: routes[4].balancer: required",
+		`@:42: trustedproxies[1]: "10.0.0.0/33" is not an IP address or CIDR (10.0.0.0/8, 192.0.2.7)`,
+		`@:42: trustedproxies[2]: "proxy.example" is not an IP address or CIDR (10.0.0.0/8, 192.0.2.7)`,
 	}},
 	{"http2.bad.yaml", []string{
 		"@:5: listen[0].h2c: is for a plain listener; this one has tls, where http2 (ALPN) applies",
@@ -355,6 +356,7 @@ func TestDefaults(t *testing.T) {
 		{"limits.maxconns", c.Limits.MaxConns, 10000},
 		{"limits.readheadertimeout", c.Limits.ReadHeaderTimeout.D(), 10 * time.Second},
 		{"limits.idletimeout", c.Limits.IdleTimeout.D(), 60 * time.Second},
+		{"limits.idlerelease", c.Limits.IdleRelease.D(), time.Second},
 		{"limits.maxheaderbytes", c.Limits.MaxHeaderBytes, Size(16 << 10)},
 		{"limits.maxresponseheaderbytes", c.Limits.MaxResponseHeaderBytes, Size(16 << 10)},
 		{"lbmethod", b.LBMethod, "byrequests"},
@@ -388,7 +390,8 @@ func TestDefaults(t *testing.T) {
 // TestExplicitValues: values the file gives win over defaults, including
 // the zeros that mean something.
 func TestExplicitValues(t *testing.T) {
-	src := `balancers:
+	src := `limits: {idlerelease: 0s}
+balancers:
   - name: c
     maxattempts: 0
     forcerecovery: false
@@ -421,6 +424,7 @@ routes:
 		{"retry", m.RetryTime(), time.Duration(0)},
 		{"connectiontimeout", m.ConnectionTimeout.D(), 10 * time.Second},
 		{"status", m.Has("drain"), true},
+		{"limits.idlerelease", c.Limits.IdleRelease.D(), time.Duration(0)},
 	}
 	for _, x := range checks {
 		if x.got != x.want {

@@ -72,9 +72,6 @@ func (c *Config) validate(d *decoder) {
 	if n := c.Limits.MaxConcurrentStreams; n < 1 || n > 1<<31-1 {
 		d.add("limits.maxconcurrentstreams", "must be between 1 and 2147483647, got %d", n)
 	}
-	if c.Limits.IdleRelease < 0 {
-		d.add("limits.idlerelease", "must be 0 (off) or more, got %s", c.Limits.IdleRelease.D())
-	}
 	if c.Limits.BodyTimeout < 0 {
 		d.add("limits.bodytimeout", "must be more than 0, got %s", c.Limits.BodyTimeout.D())
 	}

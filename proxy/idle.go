@@ -179,6 +179,14 @@ func (ic *idleConns) connState(c net.Conn, s fasthttp.ConnState) {
 	}
 }
 
+// sweepInterval is the time between sweeps for a grace period.
+func sweepInterval(grace time.Duration) time.Duration {
+	if grace <= 0 {
+		return maxSweep
+	}
+	return min(max(grace/sweepsPerGrace, time.Millisecond), maxSweep)
+}
+
 // sweep starts parking the connections that have waited a grace period;
 // it returns the interval to the next sweep.
 func (ic *idleConns) sweep(batch []*parkConn) ([]*parkConn, time.Duration) {
@@ -186,7 +194,7 @@ func (ic *idleConns) sweep(batch []*parkConn) ([]*parkConn, time.Duration) {
 	if grace <= 0 {
 		return batch, maxSweep
 	}
-	every := min(max(grace/sweepsPerGrace, time.Millisecond), maxSweep)
+	every := sweepInterval(grace)
 	// A wait recorded in epoch s began after sweep s; by sweep s+need
 	// it has lasted (need-1)*every at least.
 	need := uint32((grace+every-1)/every) + 1

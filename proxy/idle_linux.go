@@ -115,7 +115,7 @@ func (w *parkWaiter) run(ic *idleConns) {
 	defer close(w.done)
 	events := make([]syscall.EpollEvent, 128)
 	var batch []*parkConn
-	next := time.Now().Add(maxSweep)
+	next := time.Now().Add(sweepInterval(time.Duration(ic.grace.Load())))
 	for {
 		ms := int(time.Until(next)/time.Millisecond) + 1
 		n, err := syscall.EpollWait(w.epfd, events, ms)
