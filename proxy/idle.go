@@ -130,7 +130,7 @@ func (ic *idleConns) listener(ln net.Listener) net.Listener {
 		}
 		ic.waiter = w
 		ic.woken = handover.NewQueue()
-		go w.run(ic)
+		w.start(ic)
 		// The servers close woken when they shut down; the watch
 		// ends with them.
 		go func() {
@@ -146,6 +146,8 @@ func (ic *idleConns) listener(ln net.Listener) net.Listener {
 
 // shutdown closes the parked connections and stops the watch.
 func (ic *idleConns) shutdown() {
+	// Orders this after the start, if any; none can follow.
+	ic.start.Do(func() {})
 	ic.mu.Lock()
 	ic.closed = true
 	ic.mu.Unlock()

@@ -1,27 +1,32 @@
 package proxy
 
 import (
+	"errors"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 	"time"
 )
 
 // parkWaiter watches parked sockets with one epoll set of its own (Go's
-// poller offers no wait without a goroutine per socket): one goroutine,
-// which also runs the sweep, for all of them. A parked socket is
-// registered for one event (EPOLLONESHOT): input, the client's close or
-// an error, each of which hands it back to the server.
+// poller offers no wait without a goroutine per socket). The set's own
+// descriptor is waited on through Go's poller, so no thread blocks in a
+// system call. A parked socket is registered for one event
+// (EPOLLONESHOT): input, the client's close or an error, each of which
+// hands it back to the server. A second goroutine sweeps.
 type parkWaiter struct {
 	epfd int
-	// wakeR and wakeW are a pipe whose input ends the wait at shutdown.
-	wakeR, wakeW int
-	mu           sync.Mutex
-	slots        []parked // the epoll event's data is the index
-	free         []int32
-	closed       bool
-	once         sync.Once
-	done         chan struct{}
+	// ep is epfd in Go's poller; closing it ends the wait.
+	ep    *os.File
+	mu    sync.Mutex
+	slots []parked // the epoll event's data is the index
+	free  []int32
+	// closed is set at shutdown; stop ends the sweep.
+	closed bool
+	stop   chan struct{}
+	once   sync.Once
+	done   sync.WaitGroup
 }
 
 // parked is a parked socket and the end of its idle timeout.
@@ -30,27 +35,16 @@ type parked struct {
 	expiry time.Time
 }
 
-// wakeSlot marks the pipe's event.
-const wakeSlot = -1
-
 func newParkWaiter() (*parkWaiter, error) {
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+	if err := syscall.SetNonblock(epfd, true); err != nil {
 		syscall.Close(epfd)
 		return nil, err
 	}
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: wakeSlot}
-	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, p[0], &ev); err != nil {
-		syscall.Close(epfd)
-		syscall.Close(p[0])
-		syscall.Close(p[1])
-		return nil, err
-	}
-	return &parkWaiter{epfd: epfd, wakeR: p[0], wakeW: p[1], done: make(chan struct{})}, nil
+	return &parkWaiter{epfd: epfd, ep: os.NewFile(uintptr(epfd), "parked connections"), stop: make(chan struct{})}, nil
 }
 
 // add watches c until its client sends, closes, or expiry passes (zero:
@@ -109,25 +103,35 @@ func (w *parkWaiter) forget(c *net.TCPConn) {
 	}
 }
 
-// run waits for the parked sockets' events and sweeps ic between them,
-// until shutdown.
+// start serves ic: one goroutine waits for the parked sockets' events,
+// one sweeps; both end at shutdown.
+func (w *parkWaiter) start(ic *idleConns) {
+	w.done.Add(2)
+	go w.sweep(ic)
+	go w.run(ic)
+}
+
+// run hands each parked socket with an event to the servers.
 func (w *parkWaiter) run(ic *idleConns) {
-	defer close(w.done)
+	defer w.done.Done()
+	rc, err := w.ep.SyscallConn()
+	if err != nil {
+		return
+	}
 	events := make([]syscall.EpollEvent, 128)
-	var batch []*parkConn
-	next := time.Now().Add(sweepInterval(time.Duration(ic.grace.Load())))
 	for {
-		ms := int(time.Until(next)/time.Millisecond) + 1
-		n, err := syscall.EpollWait(w.epfd, events, ms)
+		var n int
+		err := rc.Read(func(fd uintptr) bool {
+			var err error
+			n, err = syscall.EpollWait(int(fd), events, 0)
+			if err != nil {
+				n = 0
+				return !errors.Is(err, syscall.EINTR) && !errors.Is(err, syscall.EAGAIN)
+			}
+			return n > 0 // none: wait for the set to become readable
+		})
 		if err != nil {
-			n = 0
-		}
-		w.mu.Lock()
-		closed := w.closed
-		w.mu.Unlock()
-		if closed {
-			w.closeAll(ic)
-			return
+			return // closed at shutdown
 		}
 		for _, ev := range events[:n] {
 			if c := w.take(ev.Fd); c != nil {
@@ -135,12 +139,28 @@ func (w *parkWaiter) run(ic *idleConns) {
 				ic.wake(c)
 			}
 		}
-		if now := time.Now(); !now.Before(next) {
+	}
+}
+
+// sweep parks the connections that waited long enough, closes the
+// parked ones whose idle timeout ended and gives memory back, every
+// sweep interval, until shutdown.
+func (w *parkWaiter) sweep(ic *idleConns) {
+	defer w.done.Done()
+	var batch []*parkConn
+	t := time.NewTimer(sweepInterval(time.Duration(ic.grace.Load())))
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stop:
+			w.closeAll(ic)
+			return
+		case now := <-t.C:
 			var every time.Duration
 			batch, every = ic.sweep(batch)
 			w.expire(ic, now)
 			ic.release(now)
-			next = now.Add(every)
+			t.Reset(every)
 		}
 	}
 }
@@ -162,7 +182,7 @@ func (w *parkWaiter) expire(ic *idleConns, now time.Time) {
 	}
 }
 
-// closeAll closes every parked socket and the epoll set.
+// closeAll closes every parked socket.
 func (w *parkWaiter) closeAll(ic *idleConns) {
 	w.mu.Lock()
 	slots := w.slots
@@ -173,18 +193,16 @@ func (w *parkWaiter) closeAll(ic *idleConns) {
 			ic.expired(p.c)
 		}
 	}
-	syscall.Close(w.epfd)
-	syscall.Close(w.wakeR)
-	syscall.Close(w.wakeW)
 }
 
-// shutdown stops run, which closes the parked sockets, and waits for it.
+// shutdown ends run, closing the parked sockets, and waits for it.
 func (w *parkWaiter) shutdown() {
 	w.once.Do(func() {
 		w.mu.Lock()
 		w.closed = true
 		w.mu.Unlock()
-		_, _ = syscall.Write(w.wakeW, []byte{0})
+		close(w.stop)
+		_ = w.ep.Close()
 	})
-	<-w.done
+	w.done.Wait()
 }

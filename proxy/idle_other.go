@@ -17,5 +17,5 @@ func newParkWaiter() (*parkWaiter, error) {
 }
 
 func (*parkWaiter) add(*net.TCPConn, time.Time) bool { return false }
-func (*parkWaiter) run(*idleConns)                   {}
+func (*parkWaiter) start(*idleConns)                 {}
 func (*parkWaiter) shutdown()                        {}
