@@ -24,16 +24,16 @@ import (
 // 22 KiB a connection. fasthttp's ReduceMemoryUsage gives some of it back
 // at the price of more system calls and pool round trips on every
 // request, and keeps the read buffer anyway when bodies stream, as ours
-// do.
+// do, and the goroutine always.
 //
 // Instead, a plain HTTP/1.1 connection idle for limits.idlerelease is
 // parked: the wait for its next request ends as if the client had closed,
 // so fasthttp gives its buffers, context and goroutine back, but the
 // socket stays open, watched with every other parked connection by one
-// goroutine (idle_linux.go). Once the client sends again, or closes, the
+// epoll set (idle_linux.go). Once the client sends again, or closes, the
 // connection is handed to the server as if just accepted. A busy
 // connection pays two atomic stores a request (the ConnState hook) and
-// nothing else; a parked one costs its socket and a few hundred bytes.
+// nothing else; a parked one costs its socket and about 1.5 KiB.
 // TLS connections, and those of listeners that also take HTTP/2, are not
 // parked.
 
@@ -92,7 +92,7 @@ type idleConns struct {
 	parked       atomic.Int64
 	sinceRelease atomic.Int64
 	// releaseAt is when memory is given back next (zero: not due);
-	// lastRelease when it last was. The waiter's goroutine owns both.
+	// lastRelease when it last was. The sweeping goroutine owns both.
 	releaseAt, lastRelease time.Time
 
 	mu     sync.Mutex
@@ -253,7 +253,7 @@ func (ic *idleConns) park(c *parkConn) {
 }
 
 // release gives the memory of parked connections back to the system
-// when due (the waiter's goroutine calls it after each sweep).
+// when due (the sweeping goroutine calls it after each sweep).
 func (ic *idleConns) release(now time.Time) {
 	switch {
 	case ic.releaseAt.IsZero():
