@@ -15,7 +15,7 @@ import (
 
 var (
 	idleConns   = flag.String("conns", "0,1000,5000,10000", "idle sweep: idle keep-alive client connections at each step (ascending)")
-	idleMembers = flag.Int("idle-members", 1000, "idle sweep: members in the balancer")
+	idleMembers = flag.Int("members", 1000, "idle sweep: members in the balancer")
 	idleLimits  = flag.String("idle-limits", "", "idle sweep: further limits keys, YAML flow style (e.g. \"maxheaderbytes: 32KiB\")")
 	idleSettle  = flag.Duration("settle", 5*time.Second, "idle sweep: longest wait for the resident set to settle at each step")
 	idleHeap    = flag.String("heapprofile", "", "idle sweep: write the balancer's heap profile at the last step to this file")
