@@ -34,8 +34,8 @@ import (
 // connection is handed to the server as if just accepted. A busy
 // connection pays two atomic stores a request (the ConnState hook) and
 // nothing else; a parked one costs its socket and about 1.5 KiB.
-// TLS connections, and those of listeners that also take HTTP/2, are not
-// parked.
+// TLS connections are not parked: a tls.Conn keeps buffers of its own,
+// and may hold a decrypted request that no socket event announces.
 
 // Parking states of a connection. Only the sweep moves a connection from
 // waiting to parking; the serving goroutine makes every other move.
@@ -323,6 +323,14 @@ func (l parkListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The HTTP/1.1 connections of a listener that takes h2c come
+		// with the bytes read to tell the protocol.
+		var pre []byte
+		if pc, ok := c.(*prefixConn); ok {
+			if tc, ok := pc.Conn.(*net.TCPConn); ok {
+				c, pre = tc, pc.pre
+			}
+		}
 		tc, ok := c.(*net.TCPConn)
 		if !ok {
 			return c, nil
@@ -333,7 +341,9 @@ func (l parkListener) Accept() (net.Conn, error) {
 			_ = tc.Close()
 			continue
 		}
-		return l.ic.track(tc), nil
+		pc := l.ic.track(tc)
+		pc.pre = pre
+		return pc, nil
 	}
 }
 
@@ -352,11 +362,19 @@ type parkConn struct {
 	// when a wait is cut short and a request arrives at once.
 	mu  sync.Mutex
 	idx int // in ic.live, under ic.mu
+	// pre is what the h2c listener read to tell the protocol, replayed
+	// first (h2split.go).
+	pre []byte
 }
 
 // Read reads from the connection; a wait the sweep cut short ends as the
 // end of the stream.
 func (c *parkConn) Read(b []byte) (int, error) {
+	if len(c.pre) > 0 {
+		n := copy(b, c.pre)
+		c.pre = c.pre[n:]
+		return n, nil
+	}
 	n, err := c.TCPConn.Read(b)
 	if err != nil && n == 0 && c.state.Load() == connParking && errors.Is(err, os.ErrDeadlineExceeded) &&
 		c.state.CompareAndSwap(connParking, connParked) {

@@ -117,6 +117,27 @@ func TestParkedConnectionServesOn(t *testing.T) {
 	}
 }
 
+// TestParkedH2CConnectionServesOn: the HTTP/1.1 connections of a
+// listener that also takes h2c park and are served on.
+func TestParkedH2CConnectionServesOn(t *testing.T) {
+	m := testutil.StartMember(t, "node1")
+	e := startH2(t, "limits: {idlerelease: 1ms}\n"+oneMember, m)
+	c, err := net.Dial("tcp", strings.TrimPrefix(e.h2cURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 2 {
+		if code, body := roundTrip(t, c, getRoot); code != 200 || body != "route=node1\n" {
+			t.Fatalf("request %d: %d %q", i+1, code, body)
+		}
+		testutil.Eventually(t, "the connection parked", func() bool { return e.p.idle.parked.Load() == 1 })
+	}
+	if n := m.Count(); n != 2 {
+		t.Fatalf("the member got %d requests, want 2", n)
+	}
+}
+
 // TestParkedConnectionEnds: a parked connection is closed when its client
 // closes it, when its idle timeout ends, and when the proxy shuts down;
 // then nothing of it is left.
