@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"balancer/internal/testutil"
 )
 
@@ -316,4 +318,44 @@ func heapInUse() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapInuse
+}
+
+// TestParkableConnectionDoesNotAllocate: a busy keep-alive connection of
+// a plain listener (a parkConn, followed by the ConnState hook) costs no
+// allocation per request, client and member included.
+func TestParkableConnectionDoesNotAllocate(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("allocation counts are meaningless under -race")
+	}
+	// Members on in-memory listeners (fasthttp, allocating nothing), the
+	// client on a real socket.
+	p := inMemoryProxy(t, 3, "byrequests")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go p.Serve(ln)
+	t.Cleanup(func() { _ = p.Shutdown(context.Background()) })
+	addr := ln.Addr().String()
+	c := &fasthttp.HostClient{Addr: addr, MaxConns: 1}
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	req.SetRequestURI("http://" + addr + "/app")
+	req.Header.Set("Cookie", "JSESSIONID=8f3a9c2e.node1")
+	do := func() {
+		if err := c.Do(req, resp); err != nil || resp.StatusCode() != 200 {
+			t.Fatalf("%v %d", err, resp.StatusCode())
+		}
+	}
+	for range 100 {
+		do()
+	}
+	p.idle.mu.Lock()
+	parkable := len(p.idle.live)
+	p.idle.mu.Unlock()
+	if parkable != 1 {
+		t.Fatalf("%d parkable connections, want the client's", parkable)
+	}
+	if n := testing.AllocsPerRun(1000, do); n > 0 {
+		t.Errorf("%.2f allocations per request, want 0", n)
+	}
 }
