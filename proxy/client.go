@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http/httputil"
+	"runtime"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -110,6 +111,15 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 			_ = mc.cnt.Conn.SetReadDeadline(now.Add(first))
 		} else {
 			_ = mc.cnt.Conn.SetReadDeadline(time.Time{})
+		}
+		if !early {
+			// Let the other connections' goroutines run before reading
+			// the answer: read at once, it is rarely there yet (the
+			// member needs some microseconds), and a read that finds
+			// nothing costs a system call, a park and a second read
+			// once the poller wakes this goroutine. Reads that found
+			// nothing per proxied request: 2.0 → 1.4 (bench/syscalls).
+			runtime.Gosched()
 		}
 		mc.br = acquireMemberReader(&mc.cnt, hc.ReadBufferSize)
 		skip := req.Header.IsHead()
