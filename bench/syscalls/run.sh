@@ -77,7 +77,7 @@ start_peer() {
   local p=$1
   case $p in
     balancer|balancer-before) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
-      setsid taskset -c 0 "$TMP/$p" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
+      GODEBUG=gctrace=1 setsid taskset -c 0 "$TMP/$p" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
     haproxy) render "$BENCH_DIR/peers/haproxy.cfg" "$TMP/haproxy.cfg"
       setsid taskset -c 0 haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/$p.log" 2>&1 & ;;
     nginx) render "$BENCH_DIR/peers/nginx.conf" "$TMP/nginx.conf"
@@ -142,6 +142,13 @@ counts() {
 }
 
 HZ=$(getconf CLK_TCK)
+# gc_cycles PEER prints how many garbage collections the Go runtime of
+# the balancer has reported so far (GODEBUG=gctrace=1), nothing for the
+# others.
+gc_cycles() {
+  case $1 in balancer*) grep -c '^gc [0-9]* @' "$TMP/$1.log" || true ;; esac
+}
+
 # user_sys SID prints the utime and stime (ticks) of the session's processes.
 user_sys() {
   local u=0 s=0 t
@@ -164,9 +171,11 @@ for scen in $SCENARIOS; do
       [ "$conn" = close ] && closeflag=(-close)
       taskset -c 1 "$TMP/load" -addr "127.0.0.1:$PORT" -n 5000 -c "$CONNS" -scenario "$scen" "${closeflag[@]}" >/dev/null || true
       count_start "$PEER_PID" "$TMP/count.txt"
+      gc0=$(gc_cycles "$p")
       read -r u0 s0 < <(user_sys "$PEER_PID")
       res=$(taskset -c 1 "$TMP/load" -addr "127.0.0.1:$PORT" -n "$N" -c "$CONNS" -scenario "$scen" "${closeflag[@]}" || true)
       read -r u1 s1 < <(user_sys "$PEER_PID")
+      gc1=$(gc_cycles "$p")
       count_stop
       stop_peer
       col="$p $scen $conn"
@@ -176,6 +185,7 @@ for scen in $SCENARIOS; do
       cols+=("$col")
       echo "   $col: $res"
       counts "$TMP/count.txt" | awk -v col="$col" -v r="$req" '{ printf "%s\t%s\t%.3f\n", col, $1, $2 / r }' >> "$RAW"
+      [ -z "$gc0" ] || awk -v col="$col" -v g=$((gc1 - gc0)) -v r="$req" 'BEGIN { printf "%s\t_gc\t%.1f\n", col, g * 100000 / r }' >> "$RAW"
       printf "%s\t_requests\t%s\n%s\t_errors\t%s\n" "$col" "$req" "$col" "${errs:-0}" >> "$RAW"
       awk -v col="$col" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$HZ" -v r="$req" 'BEGIN {
         printf "%s\t_cpu\t%.1f\n%s\t_user\t%.1f\n%s\t_sys\t%.1f\n", col, (u + s) * 1e6 / hz / r, col, u * 1e6 / hz / r, col, s * 1e6 / hz / r }' >> "$RAW"
@@ -193,22 +203,23 @@ table() {
   awk -F'\t' -v ncol="${#cols[@]}" -v cols="$(printf '%s\t' "${cols[@]}")" '
     BEGIN { split(cols, cn, "\t") }
     { v[$2, $1] = $3; if ($2 !~ /^_/) { tot[$1] += $3; if ($3 >= 0.01) seen[$2] = 1; sum[$2] += $3 } }
-    function row(name, label,   s, i) {
+    function row(name, label, none,   s, i) {
       s = "| " label " |"
-      for (i = 1; i <= ncol; i++) s = s " " ((name, cn[i]) in v ? v[name, cn[i]] : "0") " |"
+      for (i = 1; i <= ncol; i++) s = s " " ((name, cn[i]) in v ? v[name, cn[i]] : none) " |"
       print s
     }
     END {
       n = 0
       for (s in seen) names[++n] = s
       for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (sum[names[j]] > sum[names[i]]) { t = names[i]; names[i] = names[j]; names[j] = t }
-      for (i = 1; i <= n; i++) row(names[i], names[i])
+      for (i = 1; i <= n; i++) row(names[i], names[i], "0")
       s = "| **all system calls** |"
       for (i = 1; i <= ncol; i++) s = s sprintf(" **%.2f** |", tot[cn[i]] - v["read-EAGAIN", cn[i]] - v["recvfrom-EAGAIN", cn[i]] - v["recvmsg-EAGAIN", cn[i]] - v["readv-EAGAIN", cn[i]])
       print s
       row("_cpu", "CPU µs per request (under the counter)")
       row("_user", "of which user")
       row("_sys", "of which system")
+      row("_gc", "Go garbage collections per 100,000 requests", "–")
       row("_requests", "requests")
       row("_errors", "errors")
     }' "$RAW"
