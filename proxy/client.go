@@ -118,7 +118,7 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 			// member needs some microseconds), and a read that finds
 			// nothing costs a system call, a park and a second read
 			// once the poller wakes this goroutine. Reads that found
-			// nothing per proxied request: 2.0 → 1.0–1.5 (bench/syscalls).
+			// nothing per proxied request: 2.0 → 1.0–1.8 (bench/syscalls).
 			runtime.Gosched()
 		}
 		mc.br = acquireMemberReader(&mc.cnt, hc.ReadBufferSize)
