@@ -200,18 +200,23 @@ func list(t *testing.T) []pkg {
 	var pkgs []pkg
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Split(line, "|")
-		if len(f) != 3 || f[0] == module+"internal/layering" {
+		if len(f) != 3 || strings.HasPrefix(f[0], module+"internal/layering") {
 			continue
 		}
-		pkgs = append(pkgs, pkg{path: strings.TrimPrefix(f[0], module), imports: split(f[1]), deps: split(f[2])})
+		path, _, _ := strings.Cut(f[0], " [")
+		pkgs = append(pkgs, pkg{path: strings.TrimPrefix(path, module), imports: split(f[1]), deps: split(f[2])})
 	}
 	return pkgs
 }
 
-// split splits a comma-separated list.
+// split splits a comma-separated list of import paths. A command with a
+// PGO profile (cmd/balancer/default.pgo) has its dependencies listed as
+// variants built for it, "config [balancer/cmd/balancer]": the package is
+// the part before the bracket.
 func split(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
+		p, _, _ = strings.Cut(p, " [")
 		if p != "" {
 			out = append(out, p)
 		}
