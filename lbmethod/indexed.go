@@ -42,15 +42,8 @@ func (x *IndexedByRequests) Choose(ms []Member) int { return x.ChooseExcept(ms, 
 
 // ChooseExcept implements Method.
 func (x *IndexedByRequests) ChooseExcept(ms []Member, except []*Sched) int {
-	sh := x.state()
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	z := &sh.z
-	z.sync(ms)
-	if len(except) > 0 {
-		z.takeOut(except)
-		defer z.putBack()
-	}
+	z := x.begin(ms, except)
+	defer x.end(except)
 	p := z.firstPool()
 	if p == nil {
 		return -1

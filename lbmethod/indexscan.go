@@ -49,15 +49,8 @@ func (x *IndexedByBusyness) ChooseExcept(ms []Member, except []*Sched) int {
 // else bytraffic (the least traffic per factor wins). Ties go to the
 // first in the slice, as in ByTraffic and ByBusyness.
 func (x *indexState) scan(ms []Member, except []*Sched, busy bool) int {
-	sh := x.state()
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	z := &sh.z
-	z.sync(ms)
-	if len(except) > 0 {
-		z.takeOut(except)
-		defer z.putBack()
-	}
+	z := x.begin(ms, except)
+	defer x.end(except)
 	pi := z.firstPoolAt()
 	if pi < 0 {
 		return -1

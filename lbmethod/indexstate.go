@@ -54,3 +54,25 @@ func (x *indexState) Changed(ms []Member, i int) {
 	defer sh.mu.Unlock()
 	sh.z.mark(ms, i)
 }
+
+// begin locks the index for one choice over ms, brought up to date, with
+// the members of except left out; end undoes both.
+func (x *indexState) begin(ms []Member, except []*Sched) *lazyState {
+	sh := x.state()
+	sh.mu.Lock()
+	z := &sh.z
+	z.sync(ms)
+	if len(except) > 0 {
+		z.takeOut(except)
+	}
+	return z
+}
+
+// end puts back what begin left out and unlocks the index.
+func (x *indexState) end(except []*Sched) {
+	sh := x.state()
+	if len(except) > 0 {
+		sh.z.putBack()
+	}
+	sh.mu.Unlock()
+}
