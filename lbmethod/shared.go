@@ -36,14 +36,3 @@ func (sh *Shared) Changed(s *Sched) {
 	sh.z.markSched(s)
 	sh.mu.Unlock()
 }
-
-// linear locks sh for a method that reads lbstatus from each member's
-// Sched: an index built by another method of the balancer writes its
-// lbstatus back first.
-func (sh *Shared) linear() {
-	sh.mu.Lock()
-	if len(sh.z.slots) > 0 {
-		sh.z.flush()
-		sh.z.forget()
-	}
-}

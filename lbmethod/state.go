@@ -13,11 +13,12 @@ type lockedState struct {
 func (l *lockedState) state() *Shared { return l.sh }
 
 // lock locks the state for a method that reads lbstatus from the
-// members' Sched, and returns the lock to release.
+// members' Sched, and returns the lock to release. Such methods are bound
+// only to a Shared that is not Reported, which holds no index.
 func (l *lockedState) lock() *sync.Mutex {
-	sh := l.state()
-	sh.linear()
-	return &sh.mu
+	mu := &l.state().mu
+	mu.Lock()
+	return mu
 }
 
 // weighted is the state byrequests and bybusyness share: every candidate's
