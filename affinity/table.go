@@ -104,10 +104,10 @@ func newLayout(size int) *layout {
 // Get returns key's route unless it is absent or expired at now. It does
 // not allocate.
 func (t *Table) Get(key []byte, now time.Time) (route string, ok bool) {
-	if t.emptyShard(key) {
+	s := t.lockShardHolding(key)
+	if s == nil {
 		return "", false
 	}
-	s := t.lockShard(key)
 	ns := unixNano(now)
 	defer s.mu.Unlock()
 	s.see(ns)
@@ -141,10 +141,10 @@ func (t *Table) PutUntil(key, route string, expires time.Time) {
 
 // Delete forgets key.
 func (t *Table) Delete(key []byte) {
-	if t.emptyShard(key) {
+	s := t.lockShardHolding(key)
+	if s == nil {
 		return
 	}
-	s := t.lockShard(key)
 	defer s.mu.Unlock()
 	if i, found := s.index[string(key)]; found {
 		s.remove(i)
@@ -216,13 +216,26 @@ func (t *Table) Range(now time.Time, f func(key, route string, expires time.Time
 	}
 }
 
-// emptyShard reports, without locking, that key's shard holds no entry.
-// A shard a SetLimits is moving keeps its count until it is marked gone,
-// and a gone shard's keys are all in the newer layout; so an empty shard
-// in any layout means key was absent when the lookup began.
-func (t *Table) emptyShard(key []byte) bool {
-	l := t.lay.Load()
-	return l.shards[maphash.Bytes(t.seed, key)&l.mask].entries.Load() == 0
+// lockShardHolding is lockShard for a lookup: nil, without locking,
+// when key's shard holds no entry (the moved-session table is empty but
+// after a failover). A shard a SetLimits is moving keeps its count until
+// it is marked gone, and a gone shard's keys are all in the newer layout;
+// so an empty shard in any layout means key was absent when the lookup
+// began.
+func (t *Table) lockShardHolding(key []byte) *shard {
+	h := maphash.Bytes(t.seed, key)
+	for {
+		l := t.lay.Load()
+		s := &l.shards[h&l.mask]
+		if s.entries.Load() == 0 {
+			return nil
+		}
+		s.mu.Lock()
+		if !s.gone {
+			return s
+		}
+		s.mu.Unlock()
+	}
 }
 
 // lockShard returns key's shard, locked. lockShard and lockShardString
