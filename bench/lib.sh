@@ -1,5 +1,5 @@
-# Shell functions shared by bench/run.sh and bench/h2/run.sh; source it
-# with TMP, PORT and MGRPORT set.
+# Shell functions shared by the bench/ scripts (run.sh, h2/, syscalls/,
+# pgo/); source it with TMP, PORT and MGRPORT set.
 
 # need BINARY PACKAGE installs the package when the binary is missing.
 need() { command -v "$1" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1 || true; }
@@ -29,4 +29,27 @@ cpu_ticks() {
     fi
   done
   echo $total
+}
+
+# start_members starts the three bench/member members (node1-3 on
+# 127.0.0.1:19101-19103) on core 1, each its own session, adding them to
+# the caller's pids.
+start_members() {
+  echo "== members on core 1"
+  for i in 1 2 3; do
+    setsid taskset -c 1 "$TMP/member" -listen 127.0.0.1:1910$i -route node$i >/dev/null 2>&1 &
+    pids+=($!)
+  done
+  sleep 0.5
+}
+
+# build_before builds the balancer of revision BEFORE (when set) into
+# $TMP/balancer-before, from a worktree at $TMP/before (the caller's
+# cleanup removes it), and adds it to PEERS: a change's before and after
+# measured in the same rounds.
+build_before() {
+  [ -n "${BEFORE:-}" ] || return 0
+  git -C "$ROOT" worktree add -q --detach "$TMP/before" "$BEFORE"
+  (cd "$TMP/before" && go build -o "$TMP/balancer-before" ./cmd/balancer)
+  PEERS="$PEERS balancer-before"
 }

@@ -51,20 +51,9 @@ need caddy caddy
 
 echo "== building"
 (cd "$ROOT" && go build -o "$TMP/balancer" ./cmd/balancer && go build -o "$TMP/member" ./bench/member)
-if [ -n "${BEFORE:-}" ]; then
-  # The same configuration through the binary of another revision, as one
-  # more peer measured in the same rounds: a change's before and after.
-  git -C "$ROOT" worktree add -q --detach "$TMP/before" "$BEFORE"
-  (cd "$TMP/before" && go build -o "$TMP/balancer-before" ./cmd/balancer)
-  PEERS="$PEERS balancer-before"
-fi
+build_before
 
-echo "== members on core 1"
-for i in 1 2 3; do
-  setsid taskset -c 1 "$TMP/member" -listen 127.0.0.1:1910$i -route node$i >/dev/null 2>&1 &
-  pids+=($!)
-done
-sleep 0.5
+start_members
 
 available() {
   case $1 in

@@ -50,11 +50,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -su
   -addext subjectAltName=IP:127.0.0.1 -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
 cat "$TMP/cert.pem" "$TMP/key.pem" > "$TMP/cert+key.pem"
 
-echo "== members on core 1"
-for i in 1 2 3; do
-  setsid taskset -c 1 "$TMP/member" -listen 127.0.0.1:1910$i -route node$i >/dev/null 2>&1 &
-  pids+=($!)
-done
+start_members
 
 
 start_peer() {

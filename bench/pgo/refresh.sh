@@ -38,10 +38,7 @@ need wrk wrk
 echo "== building"
 (cd "$ROOT" && go build -o "$TMP/balancer" ./cmd/balancer && go build -o "$TMP/member" ./bench/member)
 
-for i in 1 2 3; do
-  setsid taskset -c 1 "$TMP/member" -listen 127.0.0.1:1910$i -route node$i >/dev/null 2>&1 &
-  pids+=($!)
-done
+start_members
 render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
 sed -i 's|^  listen: "127.0.0.1:'"$MGRPORT"'"$|&\n  pprof: true|' "$TMP/balancer.yaml"
 grep -q 'pprof: true' "$TMP/balancer.yaml" || { echo "could not enable manager.pprof"; exit 1; }

@@ -60,18 +60,9 @@ command -v "$TOOL" >/dev/null || { echo "no $TOOL here"; exit 1; }
 echo "== building"
 (cd "$ROOT" && go build -o "$TMP/balancer" ./cmd/balancer && go build -o "$TMP/member" ./bench/member &&
   go build -o "$TMP/load" ./bench/syscalls)
-if [ -n "${BEFORE:-}" ]; then
-  git -C "$ROOT" worktree add -q --detach "$TMP/before" "$BEFORE"
-  (cd "$TMP/before" && go build -o "$TMP/balancer-before" ./cmd/balancer)
-  PEERS="$PEERS balancer-before"
-fi
+build_before
 
-echo "== members on core 1"
-for i in 1 2 3; do
-  setsid taskset -c 1 "$TMP/member" -listen 127.0.0.1:1910$i -route node$i >/dev/null 2>&1 &
-  pids+=($!)
-done
-sleep 0.5
+start_members
 
 start_peer() {
   local p=$1
