@@ -216,9 +216,9 @@ func (t *Table) Range(now time.Time, f func(key, route string, expires time.Time
 	}
 }
 
-// lockShardHolding is lockShard for a lookup: nil, without locking,
-// when key's shard holds no entry (the moved-session table is empty but
-// after a failover). A shard a SetLimits is moving keeps its count until
+// lockShardHolding returns key's shard, locked, for a lookup: nil,
+// without locking, when key's shard holds no entry (the moved-session
+// table is empty but after a failover). A shard a SetLimits is moving keeps its count until
 // it is marked gone, and a gone shard's keys are all in the newer layout;
 // so an empty shard in any layout means key was absent when the lookup
 // began.
@@ -238,20 +238,8 @@ func (t *Table) lockShardHolding(key []byte) *shard {
 	}
 }
 
-// lockShard returns key's shard, locked. lockShard and lockShardString
-// agree: maphash hashes equal bytes alike.
-func (t *Table) lockShard(key []byte) *shard {
-	for {
-		l := t.lay.Load()
-		s := &l.shards[maphash.Bytes(t.seed, key)&l.mask]
-		s.mu.Lock()
-		if !s.gone {
-			return s
-		}
-		s.mu.Unlock()
-	}
-}
-
+// lockShardString returns key's shard, locked. It agrees with
+// lockShardHolding: maphash hashes a string and its bytes alike.
 func (t *Table) lockShardString(key string) *shard {
 	for {
 		l := t.lay.Load()

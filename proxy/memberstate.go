@@ -55,8 +55,8 @@ type memberState struct {
 }
 
 // changed reports to the balancer's lbmethod that the member's Usable,
-// Eligible or Factor may have changed: byrequests reads a member again
-// only when told (lbmethod.IndexedByRequests).
+// Eligible or Factor may have changed: every lbmethod's index reads a
+// member again only when told (lbmethod.Reported).
 func (st *memberState) changed() {
 	if st.bal != nil {
 		st.bal.lb.Changed(&st.sched)
