@@ -172,8 +172,12 @@ func (ic *idleConns) connState(c net.Conn, s fasthttp.ConnState) {
 		return
 	}
 	if s == fasthttp.StateIdle {
+		// Only a busy connection starts waiting: fasthttp's Shutdown
+		// may have closed this one (closeIdleConns) between marking it
+		// idle and calling this hook, and a closed serving stays
+		// closed, or its second Close would untrack it twice.
 		pc.since.Store(ic.epoch.Load())
-		pc.state.Store(connWaiting)
+		pc.state.CompareAndSwap(connBusy, connWaiting)
 		return
 	}
 	if pc.state.Load() != connBusy {

@@ -359,3 +359,40 @@ func TestParkableConnectionDoesNotAllocate(t *testing.T) {
 		t.Errorf("%.2f allocations per request, want 0", n)
 	}
 }
+
+// TestClosedConnectionStaysClosed: fasthttp's Shutdown can close a
+// connection between marking it idle and telling the hook; the serving
+// goroutine then closes it again. The second Close must not untrack it a
+// second time, which took another connection's slot in the sweep's list
+// (or, on an empty list, panicked).
+func TestClosedConnectionStaysClosed(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var ic idleConns
+	accept := func() *lingerConn {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		sc, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &lingerConn{Conn: ic.track(sc.(*net.TCPConn))}
+	}
+	other, closing := accept(), accept()
+	_ = closing.Close() // Shutdown's closeIdleConns
+	ic.connState(closing, fasthttp.StateIdle)
+	_ = closing.Close() // the serving goroutine's own Close
+	if len(ic.live) != 1 || ic.live[0] != other.Conn.(*parkConn) {
+		t.Fatalf("tracked after the double close: %d connections, want only the other one", len(ic.live))
+	}
+	ic.connState(other, fasthttp.StateIdle)
+	if got := other.Conn.(*parkConn).state.Load(); got != connWaiting {
+		t.Fatalf("a busy connection marked idle is in state %d, want waiting (%d)", got, connWaiting)
+	}
+}
