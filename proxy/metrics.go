@@ -56,6 +56,8 @@ var (
 		"Requests waiting for a usable member (balancer timeout).", []string{"balancer"}, nil)
 	descProtocols = prometheus.NewDesc("balancer_client_requests_total",
 		"Requests received, by the client's protocol (HTTP/1.0, HTTP/1.1, HTTP/2.0).", []string{"protocol"}, nil)
+	descParked = prometheus.NewDesc("balancer_parked_connections",
+		"Idle keep-alive client connections parked after limits.idlerelease: open, holding no goroutine or buffer.", nil, nil)
 )
 
 var protocolNames = [...]string{ProtoHTTP10, ProtoHTTP11, ProtoHTTP2}
@@ -64,7 +66,7 @@ var protocolNames = [...]string{ProtoHTTP10, ProtoHTTP11, ProtoHTTP2}
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descDuration, descErrors, descSent, descRecv,
 		descBusy, descElected, descStatus, descHealthy, descSticky, descFailovers, descRetries, descMoved,
-		descQueued, descWaiting, descProtocols} {
+		descQueued, descWaiting, descProtocols, descParked} {
 		ch <- d
 	}
 }
@@ -81,6 +83,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for i, n := range protocolNames {
 		counter(descProtocols, c.p.protocols[i].Load(), n)
 	}
+	gauge(descParked, float64(c.p.idle.parked.Load()))
 	for _, b := range snap.Balancers {
 		st := b.st
 		counter(descSticky, st.stickyHits.Load(), b.Name, "hit")

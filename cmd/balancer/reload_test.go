@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -93,6 +95,38 @@ func TestReloadTakesEffect(t *testing.T) {
 			}
 			if !c.ended() {
 				t.Fatal("an idle connection outlived idletimeout 200ms by 5s (the default is 60s)")
+			}
+		},
+	}, {
+		key:   "limits.idlerelease",
+		after: func(*reloadEnv) conf { return conf{top: "limits:\n  idlerelease: 0s\n"} },
+		old: func(t *testing.T, e *reloadEnv) {
+			c := dialRaw(t, e.addr)
+			if s, err := c.get("/"); s != 200 {
+				t.Fatalf("%d %v", s, err)
+			}
+			testutil.Eventually(t, "an idle connection parked (idlerelease 1s by default)", func() bool { return parked(t, e) == 1 })
+			if s, err := c.get("/"); s != 200 {
+				t.Fatalf("the parked connection's next request: %d %v", s, err)
+			}
+			c.c.Close()
+			testutil.Eventually(t, "the closed connection no longer parked", func() bool { return parked(t, e) == 0 })
+		},
+		new: func(t *testing.T, e *reloadEnv) {
+			c := dialRaw(t, e.addr)
+			if s, err := c.get("/"); s != 200 {
+				t.Fatalf("%d %v", s, err)
+			}
+			// The old value parked within 1.25s; none may park in twice that.
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for end := time.Now().Add(2500 * time.Millisecond); time.Now().Before(end); <-tick.C {
+				if n := parked(t, e); n != 0 {
+					t.Fatalf("%d connection parked with idlerelease 0s", n)
+				}
+			}
+			if s, err := c.get("/"); s != 200 {
+				t.Fatalf("the idle connection's next request: %d %v", s, err)
 			}
 		},
 	}, {
@@ -300,6 +334,28 @@ func lastSeen(e *reloadEnv) http.Header {
 		}
 	}
 	return http.Header{}
+}
+
+// parked is balancer_parked_connections on the manager's /metrics.
+func parked(t *testing.T, e *reloadEnv) int {
+	t.Helper()
+	resp, err := http.Get("http://" + e.mgr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "balancer_parked_connections "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("balancer_parked_connections %q", v)
+			}
+			return n
+		}
+	}
+	t.Fatal("no balancer_parked_connections on /metrics")
+	return 0
 }
 
 // post sends a body of n bytes and returns the status.
