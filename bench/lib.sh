@@ -1,5 +1,5 @@
 # Shell functions shared by the bench/ scripts (run.sh, h2/, syscalls/,
-# pgo/); source it with TMP, PORT and MGRPORT set.
+# pgo/); source it with TMP, PORT, MGRPORT and ROOT set.
 
 # need BINARY PACKAGE installs the package when the binary is missing.
 need() { command -v "$1" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1 || true; }
@@ -7,6 +7,18 @@ need() { command -v "$1" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-g
 # render TEMPLATE FILE writes the template with ${TMP}, ${PORT} and
 # ${MGRPORT} replaced.
 render() { sed -e "s|\${TMP}|$TMP|g" -e "s|\${PORT}|$PORT|g" -e "s|\${MGRPORT}|$MGRPORT|g" "$1" > "$2"; }
+
+# cleanup is the scripts' exit trap: it runs the script's on_exit, if it
+# defines one, stops the sessions in pids and the peer, removes the other
+# revision's worktree (build_before) and TMP.
+pids=()
+cleanup() {
+  if declare -F on_exit >/dev/null; then on_exit || true; fi
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -- -"$p" 2>/dev/null || true; done
+  stop_peer || true
+  [ -z "${BEFORE:-}" ] || git -C "$ROOT" worktree remove --force "$TMP/before" >/dev/null 2>&1 || true
+  rm -rf "$TMP"
+}
 
 # stop_peer stops the session of the peer started last (PEER_PID).
 PEER_PID=
@@ -44,8 +56,8 @@ start_members() {
 }
 
 # build_before builds the balancer of revision BEFORE (when set) into
-# $TMP/balancer-before, from a worktree at $TMP/before (the caller's
-# cleanup removes it), and adds it to PEERS: a change's before and after
+# $TMP/balancer-before, from a worktree at $TMP/before (cleanup
+# removes it), and adds it to PEERS: a change's before and after
 # measured in the same rounds.
 build_before() {
   [ -n "${BEFORE:-}" ] || return 0

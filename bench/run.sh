@@ -32,14 +32,7 @@ TMP=$(mktemp -d /tmp/balancer-bench.XXXXXX)
 export TMP PORT MGRPORT
 OUT=${OUT:-$BENCH_DIR/results}
 mkdir -p "$OUT"
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -- -"$p" 2>/dev/null || true; done
-  stop_peer || true
-  [ -z "${BEFORE:-}" ] || git -C "$ROOT" worktree remove --force "$TMP/before" >/dev/null 2>&1 || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap cleanup EXIT # bench/lib.sh
 # shellcheck source=bench/lib.sh
 . "$BENCH_DIR/lib.sh"
 

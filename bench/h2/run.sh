@@ -28,13 +28,7 @@ MGRPORT=19081
 TMP=$(mktemp -d /tmp/balancer-h2bench.XXXXXX)
 OUT=$BENCH_DIR/results
 mkdir -p "$OUT"
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -- -"$p" 2>/dev/null || true; done
-  stop_peer || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap cleanup EXIT # bench/lib.sh
 # shellcheck source=bench/lib.sh
 . "$BENCH_DIR/lib.sh"
 

@@ -24,13 +24,7 @@ PORT=19080
 MGRPORT=19081
 TMP=$(mktemp -d /tmp/balancer-pgo.XXXXXX)
 export TMP PORT MGRPORT
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -- -"$p" 2>/dev/null || true; done
-  stop_peer || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap cleanup EXIT # bench/lib.sh
 # shellcheck source=bench/lib.sh
 . "$BENCH_DIR/lib.sh"
 need wrk wrk

@@ -34,16 +34,9 @@ MGRPORT=19081
 TMP=$(mktemp -d /tmp/balancer-syscalls.XXXXXX)
 export TMP PORT MGRPORT
 mkdir -p "$OUT"
-pids=()
 COUNTER_PID=
-cleanup() {
-  [ -z "$COUNTER_PID" ] || kill -INT "$COUNTER_PID" 2>/dev/null || true
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -- -"$p" 2>/dev/null || true; done
-  stop_peer || true
-  [ -z "${BEFORE:-}" ] || git -C "$ROOT" worktree remove --force "$TMP/before" >/dev/null 2>&1 || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+on_exit() { [ -z "$COUNTER_PID" ] || kill -INT "$COUNTER_PID" 2>/dev/null || true; }
+trap cleanup EXIT # bench/lib.sh
 # shellcheck source=bench/lib.sh
 . "$BENCH_DIR/lib.sh"
 
