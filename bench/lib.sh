@@ -1,4 +1,4 @@
-# Shell functions shared by the bench/ scripts (run.sh, h2/, syscalls/,
+# Shell functions shared by the bench/ scripts (run.sh, edge/, h2/, syscalls/,
 # pgo/); source it with TMP, PORT, MGRPORT and ROOT set.
 
 # need BINARY PACKAGE installs the package when the binary is missing.
@@ -29,6 +29,22 @@ stop_peer() {
   kill -KILL -- -"$PEER_PID" 2>/dev/null || true
   PEER_PID=
   sleep 0.3
+}
+
+# await_peer NAME [PROBE...] records the peer just started in the
+# background as PEER_PID and waits up to 10 s for PROBE (by default an
+# HTTP request to PORT) to succeed; if it does not, it names the peer and
+# shows the end of $TMP/NAME.log.
+await_peer() {
+  PEER_PID=$!
+  local name=$1
+  shift
+  [ $# -gt 0 ] || set -- curl -s -o /dev/null "http://127.0.0.1:$PORT/"
+  for _ in $(seq 100); do
+    "$@" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "   $name did not start:"; tail -5 "$TMP/$name.log"; return 1
 }
 
 # cpu_ticks SID sums utime+stime of every process in the session.

@@ -81,12 +81,7 @@ start_peer() {
     caddy) render "$BENCH_DIR/peers/Caddyfile" "$TMP/Caddyfile"
       HOME=$TMP XDG_DATA_HOME=$TMP XDG_CONFIG_HOME=$TMP setsid taskset -c 0 caddy run --config "$TMP/Caddyfile" --adapter caddyfile >"$TMP/$p.log" 2>&1 & ;;
   esac
-  PEER_PID=$!
-  for _ in $(seq 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0
-    sleep 0.1
-  done
-  echo "   $p did not start:"; tail -5 "$TMP/$p.log"; return 1
+  await_peer "$p"
 }
 
 

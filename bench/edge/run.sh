@@ -19,7 +19,7 @@ PORT=19080
 MGRPORT=19081
 TMP=$(mktemp -d /tmp/balancer-edge.XXXXXX)
 OUT=$BENCH_DIR/results
-trap 'stop_peer; rm -rf "$TMP"' EXIT
+trap cleanup EXIT # bench/lib.sh
 # shellcheck source=bench/lib.sh
 . "$BENCH_DIR/lib.sh"
 need haproxy haproxy
@@ -39,12 +39,7 @@ start_peer() {
       setsid nginx -c "$TMP/nginx.conf" -g 'daemon off;' >"$TMP/$1.log" 2>&1 & ;;
     *) echo "unknown peer $1"; return 1 ;;
   esac
-  PEER_PID=$!
-  for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "   $1 did not start:"; tail -5 "$TMP/$1.log"; return 1
+  await_peer "$1" bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT"
 }
 
 versions=()

@@ -37,11 +37,7 @@ render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
 sed -i 's|^  listen: "127.0.0.1:'"$MGRPORT"'"$|&\n  pprof: true|' "$TMP/balancer.yaml"
 grep -q 'pprof: true' "$TMP/balancer.yaml" || { echo "could not enable manager.pprof"; exit 1; }
 setsid taskset -c 0 "$TMP/balancer" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/balancer.log" 2>&1 &
-PEER_PID=$!
-for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-  sleep 0.1
-done
+await_peer balancer || exit 1
 curl -sf -o /dev/null "http://127.0.0.1:$MGRPORT/debug/pprof/" || { echo "no pprof on the manager:"; tail -5 "$TMP/balancer.log"; exit 1; }
 
 loads=("sticky keepalive" "sticky close" "nocookie keepalive" "nocookie close")

@@ -68,12 +68,7 @@ start_peer() {
       setsid taskset -c 0 nginx -c "$TMP/nginx.conf" -g 'daemon off;' >"$TMP/$p.log" 2>&1 & ;;
     *) echo "   unknown peer $p"; return 1 ;;
   esac
-  PEER_PID=$!
-  for _ in $(seq 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0
-    sleep 0.1
-  done
-  echo "   $p did not start:"; tail -5 "$TMP/$p.log"; return 1
+  await_peer "$p"
 }
 
 # session_pids lists the processes of the peer's session, comma separated.
