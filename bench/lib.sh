@@ -47,6 +47,12 @@ await_peer() {
   echo "   $name did not start:"; tail -5 "$TMP/$name.log"; return 1
 }
 
+# passive_opens prints how many TCP connections this host has accepted
+# so far, by every process (PassiveOpens in /proc/net/snmp).
+passive_opens() {
+  awk '/^Tcp:/ { if (!c) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") c = i } else print $c }' /proc/net/snmp
+}
+
 # cpu_ticks SID sums utime+stime of every process in the session.
 cpu_ticks() {
   local sid=$1 total=0

@@ -118,11 +118,21 @@ for round in $(seq "$ROUNDS"); do
         # warm up
         taskset -c 1 wrk -t1 -c"$CONNS" -d1s "${hdr[@]}" -s "$BENCH_DIR/wrk/$scen.lua" "http://127.0.0.1:$PORT/" >/dev/null 2>&1 || true
         before=$(cpu_ticks "$PEER_PID")
+        opens=$(passive_opens)
         line=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" --timeout 5s "${hdr[@]}" -s "$BENCH_DIR/wrk/$scen.lua" "http://127.0.0.1:$PORT/" 2>&1 | grep '^RESULT' || true)
         after=$(cpu_ticks "$PEER_PID")
+        opens=$(($(passive_opens) - opens))
         stop_peer
         [ -n "$line" ] || { echo "   $p $scen $conn: no result"; continue; }
         eval "$(echo "$line" | sed 's/^RESULT //; s/ /;/g')"
+        # The connection mode is what the load did, not what it was
+        # asked: a new connection per request (the peer's connections
+        # to its members may add some), or a few for all of them.
+        if { [ "$conn" = close ] && [ $((opens * 10)) -lt $((requests * 9)) ]; } ||
+          { [ "$conn" = keepalive ] && [ $((opens * 10)) -gt "$requests" ]; }; then
+          echo "   $p $scen $conn: $opens connections accepted for $requests requests: wrk/$scen.lua does not keep to the connection mode"
+          exit 1
+        fi
         rps=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN{printf "%.0f", r/(d/1e6)}')
         cpu=$(awk -v t=$((after-before)) -v hz="$HZ" -v r="$requests" 'BEGIN{ if (r>0) printf "%.2f", t*1e6/hz/r; else print 0 }')
         echo "$p,$scen,$conn,$round,$rps,$p50_us,$p99_us,$p999_us,$errors,$requests,$cpu" >> "$CSV"
