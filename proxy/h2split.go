@@ -149,12 +149,21 @@ type prefixConn struct {
 }
 
 func (c *prefixConn) Read(p []byte) (int, error) {
-	if len(c.pre) > 0 {
-		n := copy(p, c.pre)
-		c.pre = c.pre[n:]
+	if n, ok := replay(&c.pre, p); ok {
 		return n, nil
 	}
 	return c.Conn.Read(p)
+}
+
+// replay copies into b what is left of the bytes *pre read ahead, if any
+// is, and drops it from *pre.
+func replay(pre *[]byte, b []byte) (int, bool) {
+	if len(*pre) == 0 {
+		return 0, false
+	}
+	n := copy(b, *pre)
+	*pre = (*pre)[n:]
+	return n, true
 }
 
 // CloseWrite shuts the connection down for writing (lingering close).

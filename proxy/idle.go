@@ -374,9 +374,7 @@ type parkConn struct {
 // Read reads from the connection; a wait the sweep cut short ends as the
 // end of the stream.
 func (c *parkConn) Read(b []byte) (int, error) {
-	if len(c.pre) > 0 {
-		n := copy(b, c.pre)
-		c.pre = c.pre[n:]
+	if n, ok := replay(&c.pre, b); ok {
 		return n, nil
 	}
 	n, err := c.TCPConn.Read(b)
