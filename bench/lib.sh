@@ -47,6 +47,34 @@ await_peer() {
   echo "   $name did not start:"; tail -5 "$TMP/$name.log"; return 1
 }
 
+# start_peer NAME starts a peer (balancer, balancer-before,
+# balancer-2cores, haproxy, nginx, apache2, caddy) with its bench/peers/
+# configuration, in a session of its own on core 0 (balancer-2cores on
+# both cores), and waits for it to answer (await_peer). BALANCER_ENV
+# (e.g. GODEBUG=gctrace=1) goes into the balancers' environment.
+start_peer() {
+  local p=$1
+  case $p in
+    balancer|balancer-before) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
+      env ${BALANCER_ENV:-} setsid taskset -c 0 "$TMP/$p" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
+    balancer-2cores) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
+      # Two proxy threads (GOMAXPROCS follows the CPU set), sharing the
+      # cores with wrk and the members: compare its CPU per request, not
+      # its requests/s, with the one-core balancer's.
+      env ${BALANCER_ENV:-} setsid taskset -c 0,1 "$TMP/balancer" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
+    haproxy) render "$BENCH_DIR/peers/haproxy.cfg" "$TMP/haproxy.cfg"
+      setsid taskset -c 0 haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/$p.log" 2>&1 & ;;
+    nginx) render "$BENCH_DIR/peers/nginx.conf" "$TMP/nginx.conf"
+      setsid taskset -c 0 nginx -c "$TMP/nginx.conf" -g 'daemon off;' >"$TMP/$p.log" 2>&1 & ;;
+    apache2) render "$BENCH_DIR/peers/apache2.conf" "$TMP/apache2.conf"
+      setsid taskset -c 0 apache2 -f "$TMP/apache2.conf" -DFOREGROUND >"$TMP/$p.log" 2>&1 & ;;
+    caddy) render "$BENCH_DIR/peers/Caddyfile" "$TMP/Caddyfile"
+      HOME=$TMP XDG_DATA_HOME=$TMP XDG_CONFIG_HOME=$TMP setsid taskset -c 0 caddy run --config "$TMP/Caddyfile" --adapter caddyfile >"$TMP/$p.log" 2>&1 & ;;
+    *) echo "   unknown peer $p"; return 1 ;;
+  esac
+  await_peer "$p"
+}
+
 # passive_opens prints how many TCP connections this host has accepted
 # so far, by every process (PassiveOpens in /proc/net/snmp).
 passive_opens() {

@@ -61,30 +61,6 @@ available() {
   esac
 }
 
-
-start_peer() {
-  local p=$1
-  case $p in
-    balancer|balancer-before) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
-      setsid taskset -c 0 "$TMP/$p" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
-    balancer-2cores) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
-      # Two proxy threads (GOMAXPROCS follows the CPU set), sharing the
-      # cores with wrk and the members: compare its CPU per request, not
-      # its requests/s, with the one-core balancer's.
-      setsid taskset -c 0,1 "$TMP/balancer" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
-    haproxy) render "$BENCH_DIR/peers/haproxy.cfg" "$TMP/haproxy.cfg"
-      setsid taskset -c 0 haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/$p.log" 2>&1 & ;;
-    nginx) render "$BENCH_DIR/peers/nginx.conf" "$TMP/nginx.conf"
-      setsid taskset -c 0 nginx -c "$TMP/nginx.conf" -g 'daemon off;' >"$TMP/$p.log" 2>&1 & ;;
-    apache2) render "$BENCH_DIR/peers/apache2.conf" "$TMP/apache2.conf"
-      setsid taskset -c 0 apache2 -f "$TMP/apache2.conf" -DFOREGROUND >"$TMP/$p.log" 2>&1 & ;;
-    caddy) render "$BENCH_DIR/peers/Caddyfile" "$TMP/Caddyfile"
-      HOME=$TMP XDG_DATA_HOME=$TMP XDG_CONFIG_HOME=$TMP setsid taskset -c 0 caddy run --config "$TMP/Caddyfile" --adapter caddyfile >"$TMP/$p.log" 2>&1 & ;;
-  esac
-  await_peer "$p"
-}
-
-
 # routes_by_route checks that every request of a session reaches its
 # route's member.
 routes_by_route() {

@@ -57,19 +57,8 @@ build_before
 
 start_members
 
-start_peer() {
-  local p=$1
-  case $p in
-    balancer|balancer-before) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
-      GODEBUG=gctrace=1 setsid taskset -c 0 "$TMP/$p" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
-    haproxy) render "$BENCH_DIR/peers/haproxy.cfg" "$TMP/haproxy.cfg"
-      setsid taskset -c 0 haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/$p.log" 2>&1 & ;;
-    nginx) render "$BENCH_DIR/peers/nginx.conf" "$TMP/nginx.conf"
-      setsid taskset -c 0 nginx -c "$TMP/nginx.conf" -g 'daemon off;' >"$TMP/$p.log" 2>&1 & ;;
-    *) echo "   unknown peer $p"; return 1 ;;
-  esac
-  await_peer "$p"
-}
+# The balancers report their garbage collections (start_peer, bench/lib.sh).
+BALANCER_ENV=GODEBUG=gctrace=1
 
 # session_pids lists the processes of the peer's session, comma separated.
 session_pids() { ps -e -o pid=,sid= | awk -v s="$1" '$2==s{print $1}' | paste -sd, -; }
