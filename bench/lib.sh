@@ -5,8 +5,15 @@
 need() { command -v "$1" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1 || true; }
 
 # render TEMPLATE FILE writes the template with ${TMP}, ${PORT} and
-# ${MGRPORT} replaced.
-render() { sed -e "s|\${TMP}|$TMP|g" -e "s|\${PORT}|$PORT|g" -e "s|\${MGRPORT}|$MGRPORT|g" "$1" > "$2"; }
+# ${MGRPORT} replaced, and ${DEFER_BALANCER}, ${DEFER_HAPROXY} and
+# ${DEFER_NGINX} by each peer's deferred accept (TCP_DEFER_ACCEPT) when
+# DEFER=1, by nothing otherwise.
+render() {
+  local db= dh= dn=
+  if [ "${DEFER:-0}" = 1 ]; then db='    deferaccept: true' dh=defer-accept dn=deferred; fi
+  sed -e "s|\${TMP}|$TMP|g" -e "s|\${PORT}|$PORT|g" -e "s|\${MGRPORT}|$MGRPORT|g" \
+    -e "s|\${DEFER_BALANCER}|$db|g" -e "s|\${DEFER_HAPROXY}|$dh|g" -e "s|\${DEFER_NGINX}|$dn|g" "$1" > "$2"
+}
 
 # cleanup is the scripts' exit trap: it runs the script's on_exit, if it
 # defines one, stops the sessions in pids and the peer, removes the other
@@ -51,10 +58,13 @@ await_peer() {
 # balancer-2cores, haproxy, nginx, apache2, caddy) with its bench/peers/
 # configuration, in a session of its own on core 0 (balancer-2cores on
 # both cores), and waits for it to answer (await_peer). BALANCER_ENV
-# (e.g. GODEBUG=gctrace=1) goes into the balancers' environment.
+# (e.g. GODEBUG=gctrace=1) goes into the balancers' environment. NAME
+# with -deferred appended is that peer with its deferred accept on
+# (render), so both can be measured in the same rounds.
 start_peer() {
   local p=$1
   case $p in
+    *-deferred) DEFER=1 start_peer "${p%-deferred}"; return ;;
     balancer|balancer-before) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"
       env ${BALANCER_ENV:-} setsid taskset -c 0 "$TMP/$p" -config "$TMP/balancer.yaml" -log-level warn >"$TMP/$p.log" 2>&1 & ;;
     balancer-2cores) render "$BENCH_DIR/peers/balancer.yaml" "$TMP/balancer.yaml"

@@ -49,7 +49,7 @@ build_before
 start_members
 
 available() {
-  case $1 in
+  case ${1%-deferred} in
     balancer) true ;;
     balancer-before) [ -x "$TMP/balancer-before" ] ;;
     balancer-2cores) true ;;

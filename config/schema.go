@@ -71,6 +71,13 @@ type Listener struct {
 	// that open with its preface (prior knowledge), for use behind
 	// another load balancer or a service mesh (default false).
 	H2C bool `yaml:"h2c"`
+	// DeferAccept has the kernel hand over a connection only once the
+	// client has sent something (TCP_DEFER_ACCEPT, Linux), waiting up to
+	// limits.readheadertimeout: a client that connects and stays silent
+	// holds no goroutine, no maxconns slot and costs no read, and the
+	// first read of every connection finds its request (HAProxy's
+	// defer-accept, nginx's deferred; default false).
+	DeferAccept bool `yaml:"deferaccept"`
 }
 
 // ServesHTTP2 reports whether the listener takes HTTP/2: by ALPN when it

@@ -17,13 +17,18 @@ import (
 )
 
 // startApp writes yml (with {{m0}}… replaced by member URLs) to a file and
-// starts a balancer on it.
+// starts a balancer on it, listening on 127.0.0.1:0 unless yml begins
+// with a listen key of its own.
 func startApp(t *testing.T, yml string, members ...*testutil.Member) (*App, string, string) {
 	t.Helper()
 	for i, m := range members {
 		yml = strings.ReplaceAll(yml, fmt.Sprintf("{{m%d}}", i), m.URL)
 	}
-	yml = "listen: 127.0.0.1:0\nmanager:\n  listen: 127.0.0.1:0\n" + yml
+	if strings.HasPrefix(yml, "listen:") {
+		yml += "manager:\n  listen: 127.0.0.1:0\n"
+	} else {
+		yml = "listen: 127.0.0.1:0\nmanager:\n  listen: 127.0.0.1:0\n" + yml
+	}
 	path := filepath.Join(t.TempDir(), "balancer.yaml")
 	if err := os.WriteFile(path, []byte(yml), 0o644); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -20,17 +21,30 @@ type listener struct {
 	key  string
 	addr string // as configured
 	ln   net.Listener
+	tcp  *net.TCPListener                 // the socket under ln
 	cert *atomic.Pointer[tls.Certificate] // TLS listeners only
 	// redirect answers every request with a redirect to https.
 	redirect bool
 	// h2 takes HTTP/2 too: by ALPN with TLS, with the preface without.
 	h2 bool
+	// deferSecs is the socket's TCP_DEFER_ACCEPT (0: off).
+	deferSecs int
 }
 
 // listenerKey is a listener's identity across reloads; n tells apart
 // entries the file gives twice (port 0).
 func listenerKey(l config.Listener, n int) string {
 	return fmt.Sprintf("%s tls=%t redirect=%t h2=%t #%d", l.Addr, l.TLS != nil, l.RedirectHTTPS, l.ServesHTTP2(), n)
+}
+
+// deferSeconds is how long a listener with deferaccept lets the kernel
+// hold a connection that has sent nothing: readheadertimeout, after which
+// the balancer would close it anyway, in whole seconds. 0 when off.
+func deferSeconds(l config.Listener, lim *config.Limits) int {
+	if !l.DeferAccept {
+		return 0
+	}
+	return max(1, int((lim.ReadHeaderTimeout.D()+time.Second-1)/time.Second))
 }
 
 // loadCert reads a listener's certificate and key.
@@ -66,6 +80,8 @@ type listenPlan struct {
 	opened []*listener
 	closed []*listener // running listeners the configuration drops
 	certs  map[*listener]*tls.Certificate
+	// deferrals are the kept listeners whose deferaccept period changes.
+	deferrals map[*listener]int
 }
 
 // planListeners opens what cfg adds to the running listeners and reads
@@ -76,7 +92,7 @@ func (a *App) planListeners(cfg *config.Config) (*listenPlan, error) {
 	for _, l := range a.listeners {
 		have[l.key] = l
 	}
-	p := &listenPlan{certs: map[*listener]*tls.Certificate{}}
+	p := &listenPlan{certs: map[*listener]*tls.Certificate{}, deferrals: map[*listener]int{}}
 	seen := map[string]int{}
 	for i, lc := range cfg.Listen {
 		key := listenerKey(lc, seen[lc.Addr])
@@ -91,11 +107,19 @@ func (a *App) planListeners(cfg *config.Config) (*listenPlan, error) {
 			}
 			cert = c
 		}
+		secs := deferSeconds(lc, &cfg.Limits)
+		if err := deferAcceptErr(secs); err != nil {
+			p.abort()
+			return nil, cfg.Problem(path+".deferaccept", err.Error())
+		}
 		if l := have[key]; l != nil {
 			delete(have, key)
 			p.next = append(p.next, l)
 			if cert != nil {
 				p.certs[l] = cert
+			}
+			if secs != l.deferSecs {
+				p.deferrals[l] = secs
 			}
 			continue
 		}
@@ -104,14 +128,21 @@ func (a *App) planListeners(cfg *config.Config) (*listenPlan, error) {
 			p.abort()
 			return nil, cfg.Problem(path, "cannot listen: "+err.Error())
 		}
-		l := &listener{key: key, addr: lc.Addr, ln: ln, redirect: lc.RedirectHTTPS, h2: lc.ServesHTTP2()}
+		tcp := ln.(*net.TCPListener)
+		l := &listener{key: key, addr: lc.Addr, ln: ln, tcp: tcp, redirect: lc.RedirectHTTPS, h2: lc.ServesHTTP2(), deferSecs: secs}
+		p.opened = append(p.opened, l)
+		if secs > 0 {
+			if err := setDeferAccept(tcp, secs); err != nil {
+				p.abort()
+				return nil, cfg.Problem(path+".deferaccept", err.Error())
+			}
+		}
 		if cert != nil {
 			l.cert = &atomic.Pointer[tls.Certificate]{}
 			l.cert.Store(cert)
 			l.ln = tls.NewListener(ln, tlsConfig(l.cert, l.h2))
 		}
 		p.next = append(p.next, l)
-		p.opened = append(p.opened, l)
 	}
 	for _, l := range a.listeners {
 		if have[l.key] != nil {
@@ -138,6 +169,13 @@ func (a *App) commitListeners(p *listenPlan, limits *config.Limits) {
 	}
 	for l, c := range p.certs {
 		l.cert.Store(c)
+	}
+	for l, secs := range p.deferrals {
+		if err := setDeferAccept(l.tcp, secs); err != nil {
+			a.log.Error("deferaccept not changed", "listen", l.ln.Addr().String(), "error", err)
+			continue
+		}
+		l.deferSecs = secs
 	}
 	for _, l := range p.opened {
 		serve := a.proxy.Serve
