@@ -29,6 +29,8 @@ func TestNoAllocations(t *testing.T) {
 		{"Separator", func() { _ = s.Separator() }},
 		{"Table.Get hit", func() { tab.Get(hit, t0) }},
 		{"Table.Get miss", func() { tab.Get(miss, t0) }},
+		{"Table.Touch hit", func() { tab.Touch(hit, "node2", t0) }},
+		{"Table.Touch miss", func() { tab.Touch(miss, "node2", t0) }},
 		{"Table.Delete miss", func() { tab.Delete(miss) }},
 	}
 	for _, tt := range tests {

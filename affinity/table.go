@@ -131,6 +131,37 @@ func (t *Table) Put(key, route string, now time.Time) {
 	s.put(key, route, unixNano(now.Add(time.Duration(t.ttl.Load()))))
 }
 
+// Touch renews key's entry for the table's ttl from now, as Put would,
+// when it is live at now and holds route, and reports whether it did;
+// otherwise it changes nothing. Unlike Put it takes the key as bytes and
+// does not allocate, so a caller that records every request as "last
+// seen" pays for a Put only the first time.
+func (t *Table) Touch(key []byte, route string, now time.Time) bool {
+	s := t.lockShardHolding(key)
+	if s == nil {
+		return false
+	}
+	ns := unixNano(now)
+	defer s.mu.Unlock()
+	s.see(ns)
+	i, found := s.index[string(key)]
+	if !found {
+		return false
+	}
+	e := &s.slots[i]
+	if ns >= e.expires {
+		s.remove(i)
+		return false
+	}
+	if e.route != route {
+		return false
+	}
+	e.expires = unixNano(now.Add(time.Duration(t.ttl.Load())))
+	s.unlink(i)
+	s.pushTail(i)
+	return true
+}
+
 // PutUntil records key → route until expires, for entries that carry
 // their own expiry (copies from other replicas).
 func (t *Table) PutUntil(key, route string, expires time.Time) {

@@ -281,3 +281,43 @@ func TestTableConcurrent(t *testing.T) {
 		t.Errorf("Len %d above %d", n, size)
 	}
 }
+
+// TestTableTouch: Touch renews a live entry of the same route for the ttl
+// from now and changes nothing otherwise.
+func TestTableTouch(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		put       bool   // put abc → node1 at t0
+		route     string // Touch's route
+		at        time.Duration
+		want      bool
+		liveUntil time.Duration // Get at t0+liveUntil-1ns finds node1 (0: absent)
+	}{
+		{"absent", false, "node1", time.Second, false, 0},
+		{"live, same route", true, "node1", 50 * time.Second, true, 110 * time.Second},
+		{"live, other route", true, "node2", 50 * time.Second, false, time.Minute},
+		{"expired", true, "node1", time.Minute, false, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tab := NewTable(100, time.Minute)
+			if tt.put {
+				tab.Put("abc", "node1", t0)
+			}
+			if got := tab.Touch([]byte("abc"), tt.route, t0.Add(tt.at)); got != tt.want {
+				t.Fatalf("Touch = %v, want %v", got, tt.want)
+			}
+			if tt.liveUntil == 0 {
+				if r, ok := tab.Get([]byte("abc"), t0.Add(tt.at)); ok {
+					t.Fatalf("Get after Touch = %q, want a miss", r)
+				}
+				return
+			}
+			if r, ok := tab.Get([]byte("abc"), t0.Add(tt.liveUntil-1)); !ok || r != "node1" {
+				t.Fatalf("Get just before %v = %q, %v; want node1", tt.liveUntil, r, ok)
+			}
+			if r, ok := tab.Get([]byte("abc"), t0.Add(tt.liveUntil)); ok {
+				t.Fatalf("Get at %v = %q, want a miss", tt.liveUntil, r)
+			}
+		})
+	}
+}

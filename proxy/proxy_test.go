@@ -230,3 +230,28 @@ func TestEndedSessionIsForgotten(t *testing.T) {
 		})
 	}
 }
+
+// TestActiveSessionStaysHeld: a session counts as held by its member for
+// seenWindow after its last request, not after its first, so a session
+// that stays active longer than the window keeps a draining member from
+// being safe to stop.
+func TestActiveSessionStaysHeld(t *testing.T) {
+	ms := threeMembers(t)
+	clk := newTestClock()
+	p, base := startProxyClock(t, clk, threeYAML, ms[0].URL, ms[1].URL, ms[2].URL)
+	held := func() int { return p.Snapshot().Balancers[0].Sessions()["node1"] }
+	step := seenWindow * 4 / 5
+	for i := range 4 { // active for 3.2 windows
+		if _, route, _ := get(t, base+"/", "Cookie: JSESSIONID=a.node1"); route != "node1" {
+			t.Fatalf("request %d went to %q", i, route)
+		}
+		clk.Advance(step)
+		if n := held(); n != 1 {
+			t.Fatalf("%v after request %d: node1 holds %d sessions, want 1", step, i, n)
+		}
+	}
+	clk.Advance(seenWindow - step)
+	if n := held(); n != 0 {
+		t.Fatalf("a window after the last request node1 holds %d sessions, want 0", n)
+	}
+}

@@ -23,7 +23,9 @@ type Snapshot struct {
 // Balancer returns the named balancer or nil.
 func (s *Snapshot) Balancer(name string) *Balancer { return s.byName[name] }
 
-// served it (the page's "sessions" column and the drain helper).
+// seenWindow is how long a session counts as held by the member that last
+// served it, from its last request (the page's "sessions" column and the
+// drain helper).
 const seenWindow = 5 * time.Minute
 
 // build makes a snapshot of cfg, binding members to their state.

@@ -62,8 +62,6 @@ func (s *states) balancer(b *config.Balancer) *balancerState {
 	return st
 }
 
-// seenWindow is how long a session counts as held by the member that last
-
 // prune forgets the members and balancers that snap, now in force, no
 // longer has (removed by a reload or through the manager). Their idle
 // connections are closed at once; a request still in flight on an older

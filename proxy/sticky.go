@@ -189,10 +189,11 @@ func (b *Balancer) afterResponse(ctx *fasthttp.RequestCtx, m *Member, rq *reques
 	case answered:
 		held = rq.sid
 	}
-	if len(held) > 0 {
-		if r, found := b.st.seen.Get(held, now); !found || r != m.Route {
-			b.st.seen.Put(string(held), m.Route, now)
-		}
+	// The window runs from the session's last request, so a session
+	// that stays active on a draining member keeps it from being safe
+	// to stop however long it lasts.
+	if len(held) > 0 && !b.st.seen.Touch(held, m.Route, now) {
+		b.st.seen.Put(string(held), m.Route, now)
 	}
 }
 
