@@ -20,6 +20,7 @@ type recorder struct {
 	history  [][]config.Edit // every overlay received, in order
 	sessions map[string]string
 	local    []sessionWrite
+	held     []heldMember
 }
 
 func (r *recorder) Overlay(e []config.Edit) {
@@ -43,7 +44,16 @@ func (r *recorder) Session(b, table, sid, route string, _ time.Time) {
 	r.sessions[b+"/"+table+"/"+sid] = route
 	r.mu.Unlock()
 }
-func (r *recorder) get(k string) string { r.mu.Lock(); defer r.mu.Unlock(); return r.sessions[k] }
+func (r *recorder) Held(f func(balancer, url string, c HeldCount)) {
+	r.mu.Lock()
+	held := append([]heldMember(nil), r.held...)
+	r.mu.Unlock()
+	for _, m := range held {
+		f(m.Balancer, m.URL, m.HeldCount)
+	}
+}
+func (r *recorder) setHeld(h ...heldMember) { r.mu.Lock(); r.held = h; r.mu.Unlock() }
+func (r *recorder) get(k string) string     { r.mu.Lock(); defer r.mu.Unlock(); return r.sessions[k] }
 func (r *recorder) edits() []config.Edit {
 	r.mu.Lock()
 	defer r.mu.Unlock()

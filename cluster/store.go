@@ -34,6 +34,9 @@ type Handler interface {
 	// sticky tables until f returns false, so that they can be written
 	// back when the store lost them.
 	Sessions(f func(balancer, table, sid, route string, expires time.Time) bool)
+	// Held calls f with this replica's count of every member (sessions
+	// held, requests in flight), for the other replicas' drain helper.
+	Held(f func(balancer, url string, c HeldCount))
 }
 
 // Store is one replica's connection to the shared state.
@@ -60,6 +63,7 @@ type Store struct {
 	epoch   string        // the store's epoch last seen (checkEpoch)
 	pending []config.Edit // edits made while Redis was away
 	h       Handler
+	held    heldState
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -196,12 +200,14 @@ func (s *Store) health(ctx context.Context) {
 			s.log.Info("shared store connected", "cluster", s.prefix)
 			s.flushPending(ctx)
 			s.resync(ctx)
+			s.shareHeld(ctx)
 		case err == nil:
 			s.flushPending(ctx)
 			// Keys are the truth: a store that lost them (FLUSHALL, a
 			// restart without persistence, a failover to a replica that
 			// lagged) is found here within a second.
 			s.check(ctx)
+			s.shareHeld(ctx)
 		case err != nil && was:
 			s.up.Store(false)
 			s.log.Warn("shared store unreachable; routing with local state", "error", err.Error())

@@ -112,10 +112,27 @@ type Member struct {
 	// LastSession is when a sticky request last reached it (zero: never).
 	LastSession *time.Time `json:"lastsession,omitempty"`
 	Health      Health     `json:"health"`
+	// Elsewhere is what the other replicas sharing the store report of
+	// the member; nil without a shared store.
+	Elsewhere *Elsewhere `json:"elsewhere,omitempty"`
 	// SafeToStop is computed by the manager, not the Backend: the member
 	// takes no new sessions (drain, disabled or stopped), no sticky
-	// session reached it within SessionsWindow and nothing is in flight.
+	// session reached it within SessionsWindow and nothing is in flight,
+	// through this replica or, with a shared store, any other.
 	SafeToStop bool `json:"safetostop"`
+}
+
+// Elsewhere sums the other replicas' reports of a member.
+type Elsewhere struct {
+	// Known is false while the shared store is unreachable: nothing is
+	// then known of the other replicas, and no member is safe to stop.
+	Known bool `json:"known"`
+	// Replicas counts the other replicas heard from in the last seconds.
+	Replicas int `json:"replicas"`
+	// Sessions and Busy are their sessions held by the member and their
+	// requests in flight to it.
+	Sessions int   `json:"sessions"`
+	Busy     int64 `json:"busy"`
 }
 
 // Health is a member's active health-check state.

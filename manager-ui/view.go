@@ -229,5 +229,8 @@ func badges(mb Member) ([]badge, string) {
 func SafeToStop(mb Member) bool {
 	out := slices.Contains(mb.Status, config.StatusDrain) || slices.Contains(mb.Status, config.StatusDisabled) ||
 		slices.Contains(mb.Status, config.StatusStopped)
+	if e := mb.Elsewhere; e != nil && (!e.Known || e.Sessions > 0 || e.Busy > 0) {
+		return false
+	}
 	return out && mb.Sessions == 0 && mb.Busy == 0
 }

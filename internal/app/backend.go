@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 
+	"balancer/cluster"
 	"balancer/config"
 	"balancer/health"
 	managerui "balancer/manager-ui"
@@ -18,6 +19,11 @@ var _ managerui.Backend = backend{}
 // read once, straight into the view the page and the API show.
 func (b backend) Balancers() []managerui.Balancer {
 	snap := b.a.proxy.Snapshot()
+	var others *cluster.Elsewhere
+	if st := b.a.store.Load(); st != nil {
+		e := st.Elsewhere()
+		others = &e
+	}
 	out := make([]managerui.Balancer, 0, len(snap.Balancers))
 	for i, pb := range snap.Balancers {
 		bc := &snap.Config.Balancers[i]
@@ -56,6 +62,10 @@ func (b backend) Balancers() []managerui.Balancer {
 				Errors: m.Errors(), LBStatus: pb.LBStatus(m), LastError: m.LastError(),
 				Sessions: sessions[m.Route], SessionsWindow: proxy.SessionsWindow.String(),
 				Health: memberHealth(bc, m.Health(), f&proxy.FlagHealthFailed == 0),
+			}
+			if others != nil {
+				c := others.Members[cluster.HeldMember{Balancer: pb.Name, URL: m.URL}]
+				mm.Elsewhere = &managerui.Elsewhere{Known: others.Known, Replicas: others.Replicas, Sessions: c.Sessions, Busy: c.Busy}
 			}
 			if until := m.ErrorUntil(); !until.IsZero() {
 				mm.ErrorUntil = &until

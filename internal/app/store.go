@@ -81,3 +81,21 @@ func (a *App) Session(balancer, table, sid, route string, expires time.Time) {
 func (a *App) Sessions(f func(balancer, table, sid, route string, expires time.Time) bool) {
 	a.proxy.RangeSessions(f)
 }
+
+// Held implements cluster.Handler.
+func (h storeHandler) Held(f func(balancer, url string, c cluster.HeldCount)) {
+	if h.a.store.Load() == h.st {
+		h.a.Held(f)
+	}
+}
+
+// Held reports this replica's sessions and requests in flight per member,
+// for the other replicas' drain helper.
+func (a *App) Held(f func(balancer, url string, c cluster.HeldCount)) {
+	for _, pb := range a.proxy.Snapshot().Balancers {
+		sessions := pb.Sessions()
+		for _, m := range pb.Members() {
+			f(pb.Name, m.URL, cluster.HeldCount{Sessions: sessions[m.Route], Busy: m.Sched().Busy.Load()})
+		}
+	}
+}
