@@ -31,6 +31,9 @@ type memberState struct {
 	errors   atomic.Int64 // failed exchanges
 	retries  atomic.Int64 // times its retry time elapsed and it was tried again
 	requests atomic.Int64 // responses delivered (for rates)
+	// lastSession is when it last answered a request of a sticky session
+	// it holds (unix ns; 0: never), for the drain helper.
+	lastSession atomic.Int64
 
 	lastError atomic.Pointer[string]
 

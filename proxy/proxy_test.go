@@ -245,6 +245,9 @@ func TestActiveSessionStaysHeld(t *testing.T) {
 		if _, route, _ := get(t, base+"/", "Cookie: JSESSIONID=a.node1"); route != "node1" {
 			t.Fatalf("request %d went to %q", i, route)
 		}
+		if last := p.Snapshot().Balancers[0].Members()[0].LastSession(); !last.Equal(clk.Now()) {
+			t.Fatalf("request %d: node1's last session at %v, want %v", i, last, clk.Now())
+		}
 		clk.Advance(step)
 		if n := held(); n != 1 {
 			t.Fatalf("%v after request %d: node1 holds %d sessions, want 1", step, i, n)

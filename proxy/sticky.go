@@ -192,8 +192,11 @@ func (b *Balancer) afterResponse(ctx *fasthttp.RequestCtx, m *Member, rq *reques
 	// The window runs from the session's last request, so a session
 	// that stays active on a draining member keeps it from being safe
 	// to stop however long it lasts.
-	if len(held) > 0 && !b.st.seen.Touch(held, m.Route, now) {
-		b.st.seen.Put(string(held), m.Route, now)
+	if len(held) > 0 {
+		m.st.lastSession.Store(now.UnixNano())
+		if !b.st.seen.Touch(held, m.Route, now) {
+			b.st.seen.Put(string(held), m.Route, now)
+		}
 	}
 }
 

@@ -34,6 +34,15 @@ func (m *Member) ErrorUntil() time.Time {
 	return time.Unix(0, m.st.errorUntil.Load())
 }
 
+// LastSession is when the member last answered a request of a sticky
+// session it holds; zero if it never did.
+func (m *Member) LastSession() time.Time {
+	if ns := m.st.lastSession.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
+
 // Health is the member's last active health-check result, nil before the
 // first; whether the member counts as failed is its FlagHealthFailed.
 func (m *Member) Health() *health.Result { return m.st.health.Load() }

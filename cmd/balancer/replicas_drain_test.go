@@ -4,17 +4,19 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"balancer/internal/testutil"
 )
 
 // drainView is the drain helper's part of a member in the JSON API.
 type drainView struct {
-	Route      string
-	Sessions   int
-	Busy       int64
-	SafeToStop bool
-	Elsewhere  *struct {
+	Route       string
+	Sessions    int
+	Busy        int64
+	SafeToStop  bool
+	LastSession *time.Time
+	Elsewhere   *struct {
 		Known    bool
 		Replicas int
 		Sessions int
@@ -63,6 +65,9 @@ func TestDrainHelperCountsEveryReplica(t *testing.T) {
 	// A session of node2 reaches it through B only.
 	if _, r := routeVia(t, b.addr, "s1.node2"); r != "node2" {
 		t.Fatalf("the draining member's session went to %q", r)
+	}
+	if b.drainOf(t, "node2").LastSession == nil || a.drainOf(t, "node2").LastSession != nil {
+		t.Error("lastsession: B's node2 should have one, A's none")
 	}
 	testutil.Eventually(t, "A counts B's session on node2", func() bool {
 		d := a.drainOf(t, "node2")

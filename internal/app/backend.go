@@ -67,6 +67,9 @@ func (b backend) Balancers() []managerui.Balancer {
 				c := others.Members[cluster.HeldMember{Balancer: pb.Name, URL: m.URL}]
 				mm.Elsewhere = &managerui.Elsewhere{Known: others.Known, Replicas: others.Replicas, Sessions: c.Sessions, Busy: c.Busy}
 			}
+			if last := m.LastSession(); !last.IsZero() {
+				mm.LastSession = &last
+			}
 			if until := m.ErrorUntil(); !until.IsZero() {
 				mm.ErrorUntil = &until
 			}
