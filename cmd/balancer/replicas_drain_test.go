@@ -1,51 +1,10 @@
 package main
 
 import (
-	"encoding/json"
-	"net/http"
 	"testing"
-	"time"
 
 	"balancer/internal/testutil"
 )
-
-// drainView is the drain helper's part of a member in the JSON API.
-type drainView struct {
-	Route       string
-	Sessions    int
-	Busy        int64
-	SafeToStop  bool
-	LastSession *time.Time
-	Elsewhere   *struct {
-		Known    bool
-		Replicas int
-		Sessions int
-		Busy     int64
-	}
-}
-
-// drainOf reads member route of balancer c through r's API.
-func (r *replica) drainOf(t *testing.T, route string) drainView {
-	t.Helper()
-	resp, err := http.Get("http://" + r.mgr + "/balancer-manager/api/balancers")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var doc struct {
-		Balancers []struct{ Members []drainView }
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range doc.Balancers[0].Members {
-		if m.Route == route {
-			return m
-		}
-	}
-	t.Fatalf("no member %s", route)
-	return drainView{}
-}
 
 // TestDrainHelperCountsEveryReplica: with several replicas, a draining
 // member is safe to stop only when no replica has a session on it or a
@@ -58,7 +17,7 @@ func TestDrainHelperCountsEveryReplica(t *testing.T) {
 	waitShared(t, rd, a, b)
 	a.edit(t, "node2", `{"status":["drain"]}`)
 	testutil.Eventually(t, "A says node2 is safe to stop: no session anywhere", func() bool {
-		d := a.drainOf(t, "node2")
+		d := a.member(t, "node2")
 		return d.SafeToStop && d.Elsewhere != nil && d.Elsewhere.Known && d.Elsewhere.Replicas == 1
 	})
 
@@ -66,11 +25,11 @@ func TestDrainHelperCountsEveryReplica(t *testing.T) {
 	if _, r := routeVia(t, b.addr, "s1.node2"); r != "node2" {
 		t.Fatalf("the draining member's session went to %q", r)
 	}
-	if b.drainOf(t, "node2").LastSession == nil || a.drainOf(t, "node2").LastSession != nil {
+	if b.member(t, "node2").LastSession == nil || a.member(t, "node2").LastSession != nil {
 		t.Error("lastsession: B's node2 should have one, A's none")
 	}
 	testutil.Eventually(t, "A counts B's session on node2", func() bool {
-		d := a.drainOf(t, "node2")
+		d := a.member(t, "node2")
 		return !d.SafeToStop && d.Sessions == 0 && d.Elsewhere.Sessions == 1
 	})
 
@@ -79,7 +38,7 @@ func TestDrainHelperCountsEveryReplica(t *testing.T) {
 		t.Fatalf("the logout went to %q", r)
 	}
 	testutil.Eventually(t, "A says node2 is safe to stop once B's session ended", func() bool {
-		d := a.drainOf(t, "node2")
+		d := a.member(t, "node2")
 		return d.SafeToStop && d.Elsewhere.Sessions == 0
 	})
 
@@ -93,20 +52,20 @@ func TestDrainHelperCountsEveryReplica(t *testing.T) {
 	}()
 	<-arrived
 	testutil.Eventually(t, "A counts B's request in flight to node2", func() bool {
-		d := a.drainOf(t, "node2")
+		d := a.member(t, "node2")
 		return !d.SafeToStop && d.Busy == 0 && d.Elsewhere.Busy == 1
 	})
 	release()
 	<-done
 	routeVia(t, b.addr+"/end-session", "gone.node2")
 	testutil.Eventually(t, "A says node2 is safe to stop once B's request ended", func() bool {
-		return a.drainOf(t, "node2").SafeToStop
+		return a.member(t, "node2").SafeToStop
 	})
 
 	// Without the store, nothing is known of B: not safe to stop.
 	rd.Stop()
 	testutil.Eventually(t, "A does not call node2 safe to stop without the store", func() bool {
-		d := a.drainOf(t, "node2")
+		d := a.member(t, "node2")
 		return !d.SafeToStop && !d.Elsewhere.Known
 	})
 }

@@ -85,9 +85,19 @@ func (r *replica) edit(t *testing.T, route string, body string) {
 
 // apiMember is a member as the replica's JSON API shows it.
 type apiMember struct {
-	Route      string
-	Status     []string
-	LoadFactor float64
+	Route       string
+	Status      []string
+	LoadFactor  float64
+	Sessions    int
+	Busy        int64
+	SafeToStop  bool
+	LastSession *time.Time
+	Elsewhere   *struct {
+		Known    bool
+		Replicas int
+		Sessions int
+		Busy     int64
+	}
 }
 
 // member reads one member of balancer c through the replica's API.
