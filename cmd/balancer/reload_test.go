@@ -242,6 +242,10 @@ func TestReloadTakesEffect(t *testing.T) {
 			if s := status(t, "http://"+e.mgr+"/debug/pprof/"); s != 200 {
 				t.Fatalf("pprof after pprof: true: %d", s)
 			}
+			// The mutex profile samples lock waits while pprof is on.
+			if b := body(t, "http://"+e.mgr+"/debug/pprof/mutex?debug=1"); !strings.Contains(b, "sampling period=20\n") {
+				t.Fatalf("mutex profile not sampling:\n%.300s", b)
+			}
 		},
 	}, {
 		key:   "manager.persist",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"reflect"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/valyala/fasthttp"
@@ -92,10 +93,22 @@ func (a *App) planManager(cfg *config.Config) (*managerChange, error) {
 	return c, nil
 }
 
+// mutexFraction is the share of lock waits the mutex profile samples
+// (one in this many) while manager.pprof is on.
+const mutexFraction = 20
+
 // commitManager swaps in what planManager prepared and follows the
 // limits' timeouts.
 func (a *App) commitManager(c *managerChange, cfg *config.Config) {
 	s := &a.mgr
+	// With pprof on, /debug/pprof/mutex samples one lock wait in
+	// mutexFraction: where concurrent requests wait on each other. The
+	// cost falls only on waits, and a fraction of them.
+	if cfg.Manager.Pprof {
+		runtime.SetMutexProfileFraction(mutexFraction)
+	} else {
+		runtime.SetMutexProfileFraction(0)
+	}
 	if c.m != nil {
 		if s.cur.Swap(c.m) == nil {
 			ctx, cancel := context.WithCancel(context.Background())
