@@ -67,12 +67,15 @@ routes:
 // and node2) it starts unless given.
 func startReloadEnv(t *testing.T, c conf, members ...*testutil.Member) *reloadEnv {
 	t.Helper()
-	e := &reloadEnv{addr: freeAddr(t), mgr: freeAddr(t)}
+	e := &reloadEnv{}
 	if len(members) == 2 {
 		e.m1, e.m2 = members[0], members[1]
 	} else {
 		e.m1, e.m2 = testutil.StartMember(t, "node1"), testutil.StartMember(t, "node2")
 	}
+	// The ports are picked once the members listen: a port picked free
+	// and released before could be handed to a member's listener.
+	e.addr, e.mgr = freeAddr(t), freeAddr(t)
 	if c.mgr != "" {
 		e.mgr = c.mgr
 	}

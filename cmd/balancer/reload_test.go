@@ -378,8 +378,8 @@ func post(t *testing.T, url string, n int) int {
 // closes them; a connection on a listener that stays is not disturbed,
 // and one accepted by a removed listener is served to its end.
 func TestReloadListeners(t *testing.T) {
-	second, third, redirect := freeAddr(t), freeAddr(t), freeAddr(t)
 	e := startReloadEnv(t, conf{})
+	second, third, redirect := freeAddr(t), freeAddr(t), freeAddr(t)
 	e.reload(t, conf{listen: fmt.Sprintf("[%q, %q]", e.addr, second)})
 	stays, goes := dialRaw(t, e.addr), dialRaw(t, second)
 	for _, c := range []*rawConn{stays, goes} {
