@@ -108,18 +108,12 @@ func (t *Table) Get(key []byte, now time.Time) (route string, ok bool) {
 	if s == nil {
 		return "", false
 	}
-	ns := unixNano(now)
 	defer s.mu.Unlock()
-	s.see(ns)
-	i, found := s.index[string(key)]
+	i, found := s.live(key, unixNano(now))
 	if !found {
 		return "", false
 	}
-	if e := &s.slots[i]; ns < e.expires {
-		return e.route, true
-	}
-	s.remove(i)
-	return "", false
+	return s.slots[i].route, true
 }
 
 // Put records key → route for the table's ttl from now.
@@ -133,7 +127,7 @@ func (t *Table) Put(key, route string, now time.Time) {
 
 // Touch renews key's entry for the table's ttl from now, as Put would,
 // when it is live at now and holds route, and reports whether it did;
-// otherwise it changes nothing. Unlike Put it takes the key as bytes and
+// otherwise it changes nothing (but drops the entry if expired). Unlike Put it takes the key as bytes and
 // does not allocate, so a caller that records every request as "last
 // seen" pays for a Put only the first time.
 func (t *Table) Touch(key []byte, route string, now time.Time) bool {
@@ -141,24 +135,12 @@ func (t *Table) Touch(key []byte, route string, now time.Time) bool {
 	if s == nil {
 		return false
 	}
-	ns := unixNano(now)
 	defer s.mu.Unlock()
-	s.see(ns)
-	i, found := s.index[string(key)]
-	if !found {
+	i, found := s.live(key, unixNano(now))
+	if !found || s.slots[i].route != route {
 		return false
 	}
-	e := &s.slots[i]
-	if ns >= e.expires {
-		s.remove(i)
-		return false
-	}
-	if e.route != route {
-		return false
-	}
-	e.expires = unixNano(now.Add(time.Duration(t.ttl.Load())))
-	s.unlink(i)
-	s.pushTail(i)
+	s.renew(i, route, unixNano(now.Add(time.Duration(t.ttl.Load()))))
 	return true
 }
 
@@ -293,15 +275,8 @@ func (s *shard) see(ns int64) {
 // put stores or refreshes an entry, making it the most recent.
 func (s *shard) put(key, route string, expires int64) {
 	i, found := s.index[key]
-	switch {
-	case found && expires <= s.now:
-		s.remove(i)
-		return
-	case found:
-		e := &s.slots[i]
-		e.route, e.expires = route, expires
-		s.unlink(i)
-		s.pushTail(i)
+	if found {
+		s.renew(i, route, expires)
 		return
 	}
 	// Drop expired entries faster than entries come in, so that a table
@@ -328,6 +303,34 @@ func (s *shard) put(key, route string, expires int64) {
 	s.slots[i] = slot{key: key, route: route, expires: expires}
 	s.index[key] = i
 	s.entries.Add(1)
+	s.pushTail(i)
+}
+
+// live returns key's slot unless it is absent or expired at ns, in which
+// case it is dropped; ns is also the shard's latest time.
+func (s *shard) live(key []byte, ns int64) (int32, bool) {
+	s.see(ns)
+	i, found := s.index[string(key)]
+	if !found {
+		return none, false
+	}
+	if ns >= s.slots[i].expires {
+		s.remove(i)
+		return none, false
+	}
+	return i, true
+}
+
+// renew gives slot i route and expires, making it the most recently put;
+// an expiry already past drops it.
+func (s *shard) renew(i int32, route string, expires int64) {
+	if expires <= s.now {
+		s.remove(i)
+		return
+	}
+	e := &s.slots[i]
+	e.route, e.expires = route, expires
+	s.unlink(i)
 	s.pushTail(i)
 }
 
