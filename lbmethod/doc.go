@@ -8,10 +8,13 @@
 // every choice and every sticky hit, O(n), as httpd does. On a Shared made
 // by Reported, NewShared returns their indexed counterparts instead,
 // which read a member only when its owner reports a change
-// (Shared.Changed) or when a Timed member said it would change, and keep
-// lbstatus as base + factor × clock in one heap per distinct factor: a
-// sticky hit is O(log n) for all three, a byrequests choice O(g + log n)
-// (g distinct factors); a bytraffic or bybusyness choice still visits
-// every candidate's counters, but nothing else. The proxy reports; the
+// (Shared.Changed), when a Timed member said it would change, or, for
+// bybusyness, when its count of requests in flight changed (InFlight
+// tells the index itself). They keep lbstatus as base + factor × clock
+// and file each pool's eligible members in heaps: per factor by lbstatus
+// (byrequests), per factor and requests in flight by lbstatus
+// (bybusyness), per factor by traffic as last read, which only grows
+// (bytraffic). A choice visits each heap's leader, O(heaps + log n), and
+// a sticky hit is O(log n) for all three. The proxy reports; the
 // differential tests hold each pair to the same sequence.
 package lbmethod

@@ -42,25 +42,35 @@ func (x *IndexedByRequests) Choose(ms []Member) int { return x.ChooseExcept(ms, 
 
 // ChooseExcept implements Method.
 func (x *IndexedByRequests) ChooseExcept(ms []Member, except []*Sched) int {
-	z := x.begin(ms, except)
+	z := x.begin(ms, except, byValue)
 	defer x.end(except)
+	return int(z.weighted())
+}
+
+// weighted makes a choice of byrequests (byValue) or bybusyness (byBusy)
+// among the candidates, the eligible members of the first pool that has
+// any: every candidate gains its factor (the pool's clock advances; the
+// order within each group holds), the fewest requests in flight win
+// (byBusy), then the highest lbstatus, then the first in the slice; the
+// winner loses the sum of the factors. It visits each group's leader.
+func (z *lazyState) weighted() int32 {
 	p := z.firstPool()
 	if p == nil {
 		return -1
 	}
-	// Every candidate gains its factor; their order within a group holds.
 	p.t++
-	best, bestVal := int32(-1), int64(0)
+	best := int32(-1)
+	var bestBusy, bestVal int64
 	for _, gi := range p.active {
 		g := &z.groups[gi]
 		top := g.heap[0]
-		v := z.slots[top].b + g.key.f*z.groupClock(g)
-		if best < 0 || v > bestVal || (v == bestVal && top < best) {
-			best, bestVal = top, v
+		k, v := g.key.busy, z.slots[top].b+g.key.f*z.groupClock(g)
+		if best < 0 || k < bestBusy || (k == bestBusy && (v > bestVal || (v == bestVal && top < best))) {
+			best, bestBusy, bestVal = top, k, v
 		}
 	}
 	z.slots[best].b -= p.total
 	z.siftDown(&z.groups[z.slots[best].group], z.slots[best].pos)
 	z.checkClock(p.t)
-	return int(best)
+	return best
 }

@@ -55,12 +55,18 @@ func (x *indexState) Changed(ms []Member, i int) {
 	sh.z.mark(ms, i)
 }
 
-// begin locks the index for one choice over ms, brought up to date, with
-// the members of except left out; end undoes both.
-func (x *indexState) begin(ms []Member, except []*Sched) *lazyState {
+// begin locks the index for one choice over ms, filed in order (a
+// method of another order rebuilds it) and brought up to date, with the
+// members of except left out; end undoes both.
+func (x *indexState) begin(ms []Member, except []*Sched, o order) *lazyState {
 	sh := x.state()
 	sh.mu.Lock()
 	z := &sh.z
+	if z.order != o {
+		z.flush()
+		z.forget()
+		z.order = o
+	}
 	z.sync(ms)
 	if len(except) > 0 {
 		z.takeOut(except)

@@ -11,6 +11,23 @@ const (
 	inPool              // eligible, hence usable: also gains it when its pool is chosen
 )
 
+// order is how an index files the eligible members of a pool, for the
+// method that uses it; a method of another order rebuilds it.
+type order uint8
+
+const (
+	// byValue: in one heap per factor, by lbstatus (byrequests).
+	byValue order = iota
+	// byBusy: in one heap per factor and count of requests in flight,
+	// by lbstatus (bybusyness); the counts tell the index of their
+	// changes (InFlight).
+	byBusy
+	// byTraffic: in one heap per factor, by traffic per factor
+	// (bytraffic), each member's traffic as last read, a value that can
+	// only have grown since.
+	byTraffic
+)
+
 // clockLimit bounds the clocks so that factor × clock stays far from
 // overflow; past it every lbstatus is written back and the clocks restart.
 const clockLimit = 1 << 32
@@ -22,6 +39,7 @@ type slot struct {
 	sc    *Sched // m.Sched(), read once
 	f     int64  // factor when last read
 	b     int64
+	k     int64 // byBusy: requests in flight; byTraffic: traffic per factor; as last read
 	kind  uint8
 	dirty bool
 	pool  int32 // index in lazyState.pools, by lbset and standby
@@ -53,11 +71,14 @@ type factorGroup struct {
 type groupKey struct {
 	pool int32
 	f    int64
+	busy int64 // byBusy only
 }
 
-// lazyState is IndexedByRequests' state, guarded by its lock.
+// lazyState is the indexed methods' state, guarded by its lock.
 type lazyState struct {
-	first  *Member // &ms[0] of the slice described; nil for none
+	order  order
+	watch  watchList // byBusy: the members whose busy count changed
+	first  *Member   // &ms[0] of the slice described; nil for none
 	slots  []slot
 	pools  []pool
 	groups []factorGroup
@@ -91,6 +112,9 @@ func (z *lazyState) sync(ms []Member) {
 	if rebuild {
 		z.rebuild(ms)
 		return
+	}
+	if z.order == byBusy {
+		z.watch.take(z.refile)
 	}
 	if len(z.wakes) > 0 {
 		z.due()
@@ -164,7 +188,11 @@ func (z *lazyState) flush() {
 
 // forget drops the state without writing it back.
 func (z *lazyState) forget() {
-	clear(z.slots) // let go of the members
+	for i := range z.slots {
+		z.watch.watch(z.slots[i].sc, false)
+	}
+	z.watch.take(func(*Sched) {}) // clears the flags of the counters on it
+	clear(z.slots)                // let go of the members
 	z.slots, z.first, z.dirty, z.stale = z.slots[:0], nil, z.dirty[:0], false
 	z.wakes = z.wakes[:0]
 }
@@ -196,6 +224,9 @@ func (z *lazyState) rebuild(ms []Member) {
 		s := &z.slots[i]
 		*s = slot{m: m, sc: m.Sched(), b: m.Sched().LBStatus, pool: z.poolOf(m.LBSet(), m.Standby())}
 		m.Sched().slot = int32(i)
+		if z.order == byBusy {
+			z.watch.watch(s.sc, true) // before read reads the count
+		}
 		z.read(int32(i))
 	}
 }
@@ -267,6 +298,12 @@ func (z *lazyState) read(i int32) {
 		z.usable += s.f
 	}
 	s.b = v - s.f*z.clock(s)
+	switch z.order {
+	case byBusy:
+		s.k = s.sc.Busy.Load()
+	case byTraffic:
+		s.k = traffic(s)
+	}
 	if s.kind&inPool != 0 {
 		z.pools[s.pool].total += s.f
 		z.insert(i)
@@ -356,7 +393,11 @@ func (z *lazyState) groupOf(key groupKey) int32 {
 
 func (z *lazyState) insert(i int32) {
 	s := &z.slots[i]
-	gi := z.groupOf(groupKey{s.pool, s.f})
+	key := groupKey{pool: s.pool, f: s.f}
+	if z.order == byBusy {
+		key.busy = s.k
+	}
+	gi := z.groupOf(key)
 	g := &z.groups[gi]
 	if len(g.heap) == 0 {
 		p := &z.pools[s.pool]
@@ -390,8 +431,13 @@ func (z *lazyState) remove(i int32) {
 }
 
 // ahead reports whether slot a leads slot b in their group: higher
-// lbstatus, then earlier in configuration order.
+// lbstatus (byTraffic: less traffic per factor), then earlier in
+// configuration order.
 func (z *lazyState) ahead(a, b int32) bool {
+	if z.order == byTraffic {
+		ka, kb := z.slots[a].k, z.slots[b].k
+		return ka < kb || (ka == kb && a < b)
+	}
 	ba, bb := z.slots[a].b, z.slots[b].b
 	return ba > bb || (ba == bb && a < b)
 }

@@ -7,11 +7,14 @@ import "sync/atomic"
 type Sched struct {
 	// LBStatus is httpd's lbstatus; guarded by the owning Balancer's lock.
 	LBStatus int64
-	// Busy counts requests in flight to the member.
-	Busy atomic.Int64
+	// Busy counts requests in flight to the member; changing it tells an
+	// index that files members by it (IndexedByBusyness).
+	Busy InFlight
 	// Transferred counts bytes sent to the member (request head and body).
+	// It only grows: IndexedByTraffic relies on that.
 	Transferred atomic.Int64
 	// Read counts bytes read from the member (response head and body).
+	// It only grows, as Transferred.
 	Read atomic.Int64
 	// Elected counts requests the member was chosen for.
 	Elected atomic.Int64

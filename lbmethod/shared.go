@@ -5,13 +5,13 @@ import "sync"
 // Shared is what one balancer's methods share across configuration
 // snapshots: the lock that guards every member's lbstatus and, when the
 // caller reports its members' changes (Reported), the index that makes a
-// byrequests choice and a sticky hit O(g + log n) instead of O(n). A
+// choice and a sticky hit O(g + log n) instead of O(n). A
 // balancer whose lbmethod is edited while requests still run on the old
 // method keeps lbstatus under one lock and in one place.
 type Shared struct {
 	mu sync.Mutex
 	z  lazyState
-	// indexed: byrequests bound to this state is IndexedByRequests.
+	// indexed: the methods bound to this state are the indexed ones.
 	indexed bool
 }
 
@@ -19,7 +19,10 @@ type Shared struct {
 // a member's Eligible, Usable or Factor may have changed (an error, a
 // health transition, a member filling up or freeing its last slot),
 // except for the changes a member announces itself by implementing
-// Timed. A byrequests method bound to it is IndexedByRequests. now tells
+// Timed. Counts of requests in flight announce themselves (InFlight);
+// traffic counters need no announcement, as they only grow. A method
+// bound to it is the indexed one (IndexedByRequests, IndexedByTraffic,
+// IndexedByBusyness). now tells
 // the time, in the unit Timed uses (Unix nanoseconds for the proxy); it
 // may be nil when no member is Timed.
 func Reported(now func() int64) *Shared {
