@@ -32,6 +32,7 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "members: each measurement")
 	rounds := flag.Int("rounds", 3, "members: rounds, interleaved")
 	haproxy := flag.Bool("haproxy", false, "members: HAProxy with as many servers, in the same rounds")
+	method := flag.String("lbmethod", "byrequests", "members: the balancer's lbmethod (HAProxy: leastconn for bybusyness, roundrobin otherwise)")
 	flag.Parse()
 	raiseFileLimit()
 	switch *mode {
@@ -40,7 +41,7 @@ func main() {
 			log.Fatal(err)
 		}
 	case "members":
-		s := sweep{bins: []string{*bin}, duration: *duration, rounds: *rounds, conns: 64, member: *member}
+		s := sweep{bins: []string{*bin}, duration: *duration, rounds: *rounds, conns: 64, member: *member, lbmethod: *method}
 		if *before != "" {
 			s.bins = append(s.bins, *before)
 		}

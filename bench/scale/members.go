@@ -24,6 +24,7 @@ type sweep struct {
 	rounds   int
 	conns    int
 	member   string // the member binary (bench/member)
+	lbmethod string // the balancer's
 }
 
 // cell is one binary at one member count.
@@ -33,7 +34,7 @@ type cell struct{ rps, cpu []float64 }
 // through a balancer with each member count: requests/s and the
 // balancer's CPU per request, with wrk keeping conns keep-alive
 // connections. Every member is real: the URLs differ by path
-// (http://127.0.0.1:P/m<i>) and one bench/member process answers them
+// (http://127.0.0.1:P/m<i>, i in five digits) and one bench/member process answers them
 // all, so each member keeps its own connection pool as in production.
 // The balancer runs on core 0, wrk and the member on core 1.
 func membersSweep(s sweep) {
@@ -68,7 +69,7 @@ func membersSweep(s sweep) {
 			}
 		}
 	}
-	fmt.Printf("\nRequests without a session, byrequests, %d keep-alive connections, %v per measurement, median of %d rounds:\n\n", s.conns, s.duration, s.rounds)
+	fmt.Printf("\nRequests without a session, %s, %d keep-alive connections, %v per measurement, median of %d rounds:\n\n", s.lbmethod, s.conns, s.duration, s.rounds)
 	fmt.Printf("| balancer | members | requests/s | ÷ %d members | CPU µs/request |\n|---|---:|---:|---:|---:|\n", s.sizes[0])
 	for _, bin := range s.bins {
 		base := median(cells[fmt.Sprint(bin, s.sizes[0])].rps)
@@ -87,11 +88,11 @@ func (s sweep) measure(dir, bin string, n, mport int) (rps, cpuPerReq float64, c
 	var cmd *exec.Cmd
 	if bin == "haproxy" {
 		cfg := filepath.Join(dir, "haproxy.cfg")
-		writeFile(cfg, haproxyConfig(port, mport, n))
+		writeFile(cfg, haproxyConfig(port, mport, n, s.lbmethod))
 		cmd = exec.Command("taskset", "-c", "0", "haproxy", "-db", "-f", cfg)
 	} else {
 		cfg := filepath.Join(dir, "members.yaml")
-		writeFile(cfg, balancerConfig(port, freePort(), mport, n))
+		writeFile(cfg, balancerConfig(port, freePort(), mport, n, s.lbmethod))
 		cmd = exec.Command("taskset", "-c", "0", bin, "-config", cfg, "-log-level", "error")
 	}
 	cmd.Stderr = os.Stderr
@@ -105,13 +106,14 @@ func (s sweep) measure(dir, bin string, n, mport int) (rps, cpuPerReq float64, c
 	}()
 	waitListen(port)
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	// Warm up until every member's pool has its connection: the
+	// Warm up until the member connections stop growing: the
 	// measurement is of choosing and forwarding, not of connecting.
-	// (HAProxy keeps fewer: stop when the count stops growing.)
+	// Every member has one by then (HAProxy keeps fewer); bytraffic,
+	// which evens out bytes, not requests, may open more.
 	for try, prev := 0, -1; try < 15; try++ {
 		wrk(s.conns, 2*time.Second, url)
 		c := connsTo(mport)
-		if c >= n || c <= prev {
+		if c <= prev {
 			break
 		}
 		prev = c
@@ -128,21 +130,28 @@ func (s sweep) measure(dir, bin string, n, mport int) (rps, cpuPerReq float64, c
 }
 
 // balancerConfig has n members, one URL path each on the member at mport.
-func balancerConfig(port, mgr, mport, n int) string {
+func balancerConfig(port, mgr, mport, n int, method string) string {
 	var y strings.Builder
-	fmt.Fprintf(&y, "listen: 127.0.0.1:%d\nmanager:\n  listen: 127.0.0.1:%d\nbalancers:\n  - name: big\n    lbmethod: byrequests\n    members:\n", port, mgr)
+	fmt.Fprintf(&y, "listen: 127.0.0.1:%d\nmanager:\n  listen: 127.0.0.1:%d\nbalancers:\n  - name: big\n    lbmethod: %s\n    members:\n", port, mgr, method)
 	for i := range n {
-		fmt.Fprintf(&y, "      - url: http://127.0.0.1:%d/m%d\n", mport, i)
+		// Paths of one length: bytraffic sees the same bytes per
+		// request from every member, at every member count.
+		fmt.Fprintf(&y, "      - url: http://127.0.0.1:%d/m%05d\n", mport, i)
 	}
 	y.WriteString("routes:\n  - path: /\n    balancer: big\n")
 	return y.String()
 }
 
 // haproxyConfig is HAProxy's closest equivalent: n servers (all the
-// member at mport: HAProxy has no per-server path), roundrobin, one
-// thread, connections kept for reuse (http-reuse always) for 60 s and up
-// to 95 %% of its file descriptors.
-func haproxyConfig(port, mport, n int) string {
+// member at mport: HAProxy has no per-server path), roundrobin (leastconn
+// for bybusyness; HAProxy has nothing like bytraffic), one thread,
+// connections kept for reuse (http-reuse always) for 60 s and up to 95 %%
+// of its file descriptors.
+func haproxyConfig(port, mport, n int, method string) string {
+	balance := "roundrobin"
+	if method == "bybusyness" {
+		balance = "leastconn"
+	}
 	var y strings.Builder
 	fmt.Fprintf(&y, `global
   nbthread 1
@@ -159,9 +168,9 @@ frontend f
   bind 127.0.0.1:%d
   default_backend b
 backend b
-  balance roundrobin
+  balance %s
   default-server pool-purge-delay 60s
-`, port)
+`, port, balance)
 	for i := range n {
 		fmt.Fprintf(&y, "  server m%d 127.0.0.1:%d\n", i, mport)
 	}
