@@ -22,9 +22,10 @@ func benchMembers(n int) []Member {
 // BenchmarkChoose measures one choice. The methods New returns are O(n)
 // per choice in the member count: each candidate's Eligible, Factor and
 // lbstatus are visited on every choice (byrequests and bybusyness also
-// write every candidate's lbstatus), as in httpd. IndexedByRequests (the
-// proxy's byrequests) is O(g + log n), g being the distinct factors (100
-// here).
+// write every candidate's lbstatus), as in httpd. The indexed methods (the
+// proxy's) are O(g + log n), g being the heaps of the index: the distinct
+// factors (100 here), times the distinct counts of requests in flight for
+// bybusyness (4 here).
 func BenchmarkChoose(b *testing.B) {
 	for _, method := range testMethods {
 		for _, n := range []int{3, 100, 10000} {

@@ -26,7 +26,8 @@ func (w *world) setSlice(ids []int) {
 // members out, as a retry does), sticky hits, resets, eligibility flips,
 // factor, lbset and standby changes, members down or boosted until a time
 // of the clock (Timed, never announced), the clock moving, requests
-// starting and ending and bytes flowing (never announced either), and
+// starting and ending (their InFlight counter tells the index itself)
+// and bytes flowing (never announced), and
 // slice replacements against each method that reads every member on every
 // choice (ByRequests, ByTraffic, ByBusyness) and its indexed counterpart
 // on a Reported Shared, and checks that every choice and every lbstatus
@@ -117,7 +118,7 @@ func testIndexedMatches(t *testing.T, method string) {
 					clock += d
 				case k >= 104 && n > 0:
 					// A request starts or ends, its bytes flow: the
-					// proxy reports none of it.
+					// proxy reports none of it through Changed.
 					i, d, b := r.IntN(n), int64(r.IntN(3)-1), int64(r.IntN(5000))
 					what = fmt.Sprintf("traffic %d busy%+d bytes %d", i, d, b)
 					for _, w := range []*world{ref, lazy} {
