@@ -45,6 +45,13 @@ func hasEdit(edits []config.Edit, member, key string) bool {
 	return false
 }
 
+// versionOf is the overlay version s last applied or wrote.
+func versionOf(s *Store) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version
+}
+
 // TestStoreLossKeepsEdits: whatever way Redis loses the shared record, the
 // replicas keep their edits, write them back under a higher version, and
 // rewrite their sticky tables; no replica ever applies an overlay without
@@ -104,8 +111,16 @@ func TestStoreLossKeepsEdits(t *testing.T) {
 
 			tc.lose(t, rd, c)
 
+			var last overlayDoc
+			defer func() {
+				if t.Failed() {
+					t.Logf("record before the loss %+v, last read %+v; A at version %d (lost %d), B at %d (lost %d)",
+						before, last, versionOf(a), a.Stats().LostState, versionOf(b), b.Stats().LostState)
+				}
+			}()
 			testutil.Eventually(t, "the record is written back with the drain under a higher version", func() bool {
 				d, ok := storedOverlay(t, c)
+				last = d
 				return ok && d.Version > before.Version && hasDrain(d.Edits) && hasEdit(d.Edits, "http://m1", "loadfactor")
 			})
 			testutil.Eventually(t, "the sticky table is written back", func() bool {
