@@ -30,8 +30,9 @@ func (w *world) setSlice(ids []int) {
 // and bytes flowing (never announced), and
 // slice replacements against each method that reads every member on every
 // choice (ByRequests, ByTraffic, ByBusyness) and its indexed counterpart
-// on a Reported Shared, and checks that every choice and every lbstatus
-// is the same.
+// on a Reported Shared, with lbmethod edits (a method of another order
+// on the same Shared, the old one still choosing now and then), and
+// checks that every choice and every lbstatus is the same.
 func TestIndexedMatchesLinear(t *testing.T) {
 	for _, method := range Names() {
 		t.Run(method, func(t *testing.T) { testIndexedMatches(t, method) })
@@ -65,9 +66,14 @@ func testIndexedMatches(t *testing.T, method string) {
 			}
 			ref.setSlice(ids)
 			lazy.setSlice(ids)
-			rm := mustNew(t, method)
-			lm := mustNewReported(t, method, func() int64 { return clock })
-			z := &lm.(interface{ state() *Shared }).state().z
+			// Every method of a world shares its state, as a balancer's
+			// do when its lbmethod is edited: the methods in use (the
+			// latest and the one before it, whose requests may still
+			// retry) choose in turn.
+			rsh, lsh := &Shared{}, Reported(func() int64 { return clock })
+			rm, lm := mustNewOn(t, method, rsh), mustNewOn(t, method, lsh).(indexed)
+			rms, lms := []Method{rm}, []indexed{lm}
+			z := &lsh.z
 			if seed%10 == 0 {
 				z.limit = 20 // exercise the clock restart
 			}
@@ -82,11 +88,12 @@ func testIndexedMatches(t *testing.T, method string) {
 			for op := range ops {
 				var what string
 				n := len(ref.vs)
-				switch k := r.IntN(112); {
+				switch k := r.IntN(113); {
 				case k < 50:
-					what = "choose"
-					if a, b := rm.Choose(ref.vs), lm.Choose(lazy.vs); a != b {
-						t.Fatalf("op %d: %s chose %d, indexed %d", op, method, a, b)
+					j := r.IntN(len(rms))
+					what = fmt.Sprintf("choose with %s", rms[j].Name())
+					if a, b := rms[j].Choose(ref.vs), lms[j].Choose(lazy.vs); a != b {
+						t.Fatalf("op %d: %s chose %d, indexed %d", op, rms[j].Name(), a, b)
 					}
 				case k < 55:
 					// A retry: some members left out, perhaps twice or
@@ -96,9 +103,10 @@ func testIndexedMatches(t *testing.T, method string) {
 						id := r.IntN(len(ref.all))
 						re, le = append(re, ref.all[id].Sched()), append(le, lazy.all[id].Sched())
 					}
-					what = fmt.Sprintf("choose except %d", len(re))
-					if a, b := rm.ChooseExcept(ref.vs, re), lm.ChooseExcept(lazy.vs, le); a != b {
-						t.Fatalf("op %d: %s chose %d, indexed %d, except %d members", op, method, a, b, len(re))
+					j := r.IntN(len(rms))
+					what = fmt.Sprintf("choose with %s except %d", rms[j].Name(), len(re))
+					if a, b := rms[j].ChooseExcept(ref.vs, re), lms[j].ChooseExcept(lazy.vs, le); a != b {
+						t.Fatalf("op %d: %s chose %d, indexed %d, except %d members", op, rms[j].Name(), a, b, len(re))
 					}
 				case k < 100 && k >= 96 && n > 0:
 					// Down or boosted until a time to come: announced once,
@@ -116,6 +124,16 @@ func testIndexedMatches(t *testing.T, method string) {
 					d := int64(r.IntN(3))
 					what = fmt.Sprintf("tick +%d", d)
 					clock += d
+				case k == 112:
+					// The lbmethod is edited: the new method joins, the
+					// oldest of three leaves.
+					name := Names()[r.IntN(len(Names()))]
+					what = "edit to " + name
+					rm, lm = mustNewOn(t, name, rsh), mustNewOn(t, name, lsh).(indexed)
+					rms, lms = append(rms, rm), append(lms, lm)
+					if len(rms) > 2 {
+						rms, lms = rms[1:], lms[1:]
+					}
 				case k >= 104 && n > 0:
 					// A request starts or ends, its bytes flow: the
 					// proxy reports none of it through Changed.
@@ -213,6 +231,16 @@ func testIndexedMatches(t *testing.T, method string) {
 			}
 		})
 	}
+}
+
+// mustNewOn returns the method called name bound to sh.
+func mustNewOn(t testing.TB, name string, sh *Shared) Method {
+	t.Helper()
+	m, err := NewShared(name, sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // mustNewReported returns the indexed method called name on a Shared with
