@@ -176,3 +176,49 @@ func TestConflictingReplicasMergeByVersion(t *testing.T) {
 		t.Fatalf("merged record has version %d, want above %d", n.Version, d.Version)
 	}
 }
+
+// TestWriteBackGoesAboveWhatTheStoreHad: a replica whose own edits are in
+// the store but not yet applied by it (its next check would adopt them)
+// writes them back after a loss under a version above the lost record's,
+// never the same one. The store is not started: the test runs its checks.
+func TestWriteBackGoesAboveWhatTheStoreHad(t *testing.T) {
+	for _, lose := range []string{"garbage record", "FLUSHALL", "older record"} {
+		t.Run(lose, func(t *testing.T) {
+			rd := testutil.StartRedis(t)
+			c := redis.NewClient(&redis.Options{Addr: rd.Addr})
+			defer c.Close()
+			a := New(Options{Redis: &config.Redis{Addr: rd.Addr, KeyPrefix: "t:"}, Cluster: "c"})
+			defer a.Close()
+			ctx := context.Background()
+			a.check(ctx) // creates the empty record, version 1, and applies it
+			for _, e := range []config.Edit{
+				{Balancer: "b", Member: "http://m1", Key: "loadfactor", Value: 3},
+				{Balancer: "b", Member: "http://m2", Key: "status", Value: []any{"drain"}},
+			} {
+				if err := a.SaveEdits([]config.Edit{e}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before, ok := storedOverlay(t, c)
+			if !ok || versionOf(a) >= before.Version {
+				t.Fatalf("record %+v, replica at version %d: want the record ahead", before, versionOf(a))
+			}
+			switch lose {
+			case "FLUSHALL":
+				c.FlushAll(ctx)
+			case "older record": // at the version the replica applied
+				c.Set(ctx, "t:c:overlay", `{"version":1,"edits":[]}`, 0)
+			default:
+				c.Set(ctx, "t:c:overlay", "\x00not json", 0)
+			}
+			a.check(ctx)
+			after, ok := storedOverlay(t, c)
+			if !ok || after.Version <= before.Version || !hasDrain(after.Edits) || !hasEdit(after.Edits, "http://m1", "loadfactor") {
+				t.Fatalf("record before the loss %+v, written back %+v: want both edits above version %d", before, after, before.Version)
+			}
+			if a.Stats().LostState == 0 {
+				t.Error("the loss was not counted")
+			}
+		})
+	}
+}

@@ -116,7 +116,8 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 			return err
 		}
 		s.mu.Lock()
-		lv, le, known := s.version, s.edits, s.known
+		lv, le, known, top := s.version, s.edits, s.known, s.top
+		s.top = max(s.top, doc.Version)
 		s.mu.Unlock()
 		out.storeVer = doc.Version
 		base := doc
@@ -137,6 +138,11 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 			base = overlayDoc{Version: lv, Edits: config.MergeEdits(doc.Edits, le)}
 		case doc.Version == lv && !config.SameEdits(doc.Edits, le):
 			out.reason = "conflict"
+			if doc.Version < top {
+				// The store had a higher version: it went back, this
+				// replica's edits not yet applied with it.
+				out.lost, out.reason = true, "older"
+			}
 			base.Edits = config.MergeEdits(doc.Edits, config.NewEdits(doc.Edits, le))
 		case doc.Version > lv && len(config.MissingTargets(doc.Edits, le)) > 0:
 			// The record never drops a target, so a newer one without
@@ -151,7 +157,7 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 		if out.reason == "" && len(edits) == 0 {
 			return nil
 		}
-		next := overlayDoc{Version: max(doc.Version, lv) + 1, Edits: config.MergeEdits(base.Edits, edits)}
+		next := overlayDoc{Version: max(doc.Version, lv, top) + 1, Edits: config.MergeEdits(base.Edits, edits)}
 		b, err := json.Marshal(next)
 		if err != nil {
 			return err
@@ -163,6 +169,9 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 			return err
 		}
 		out.written = next.Version
+		s.mu.Lock()
+		s.top = max(s.top, next.Version)
+		s.mu.Unlock()
 		// A plain check that wrote back exactly what this replica has is
 		// at that version now; one whose record differs (a conflict
 		// merged other edits in) hands it to the handler (loadOverlay).

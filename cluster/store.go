@@ -60,6 +60,11 @@ type Store struct {
 	version int64         // overlay version last applied or written
 	edits   []config.Edit // the overlay of that version
 	known   bool          // the overlay record was read or written once
+	// top is the highest overlay version this replica has read from or
+	// written to the store; a record it writes goes above it, so that a
+	// write-back after a loss never reuses a version the lost record had
+	// (this replica's own edits do not move version until it applies them).
+	top     int64
 	epoch   string        // the store's epoch last seen (checkEpoch)
 	pending []config.Edit // edits made while Redis was away
 	h       Handler
