@@ -5,9 +5,9 @@ import "sync/atomic"
 // InFlight counts a member's requests in flight: an atomic counter that
 // also tells the index ordering members by it (IndexedByBusyness) which
 // members changed, so that its next choice reads those again and no
-// other. Telling costs nothing while no such index watches the member,
-// and one flag and one push, lock-free, the first time the count changes
-// after a choice when one does. A Sched is watched by the index of at
+// other. Telling costs one atomic load while no such index watches the
+// member, and one flag and one push, lock-free, the first time the count
+// changes after a choice when one does. A Sched is watched by the index of at
 // most one Shared in its life (the proxy keeps one Shared per balancer
 // and one Sched per member of it).
 type InFlight struct {
