@@ -19,10 +19,12 @@ import (
 // retries); the new version is announced on the events channel.
 //
 // Each replica remembers the version it last applied or wrote and its
-// edits. A record that is missing, unreadable or older than that means the
-// store lost state (a restart without persistence, FLUSHALL, a failover to
-// a replica that lagged, a foreign write): the replica writes its own
-// edits back under a higher version instead of adopting the loss. A record
+// edits, and the highest version it has read or written (top). A record
+// that is missing, unreadable or older than its version, or at its
+// version but below top, means the store lost state (a restart without
+// persistence, FLUSHALL, a failover to a replica that lagged, a foreign
+// write): the replica writes its own edits back under a version above top
+// instead of adopting the loss, so no version number is reused. A record
 // of the same version with other edits is a conflict between replicas: the
 // record's edits are kept, this replica's differing ones are merged over
 // them under a higher version, and the conflict is logged. A higher
