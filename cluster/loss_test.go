@@ -222,3 +222,64 @@ func TestWriteBackGoesAboveWhatTheStoreHad(t *testing.T) {
 		})
 	}
 }
+
+// TestRebuiltRecordKeepsAnEditItReverted: replica A edits a target, and
+// the store loses that record before replica B has read it; B writes its
+// older record back under the same version, with the target at its value
+// before A's edit. A must not adopt the revert: it recognises a record at
+// the version it wrote that is not the one it wrote, and puts its edit
+// back above it, which B then adopts. The stores are not started: the
+// test runs their checks, in the order that makes the loss.
+func TestRebuiltRecordKeepsAnEditItReverted(t *testing.T) {
+	rd := testutil.StartRedis(t)
+	c := redis.NewClient(&redis.Options{Addr: rd.Addr})
+	defer c.Close()
+	newPair := func() *Store {
+		s := New(Options{Redis: &config.Redis{Addr: rd.Addr, KeyPrefix: "t:"}, Cluster: "c"})
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := newPair(), newPair()
+	ctx := context.Background()
+	weight := func(v int) config.Edit {
+		return config.Edit{Balancer: "b", Member: "http://m1", Key: "loadfactor", Value: v}
+	}
+	weightOf := func(edits []config.Edit) string {
+		for _, e := range edits {
+			if e.Member == "http://m1" && e.Key == "loadfactor" {
+				return fmt.Sprint(e.Value)
+			}
+		}
+		return "none"
+	}
+	a.check(ctx)
+	if err := a.SaveEdits([]config.Edit{weight(1)}); err != nil {
+		t.Fatal(err)
+	}
+	a.check(ctx)
+	b.check(ctx) // B has the weight at 1
+	if err := a.SaveEdits([]config.Edit{weight(2)}); err != nil {
+		t.Fatal(err)
+	}
+	lost, _ := storedOverlay(t, c)
+	c.FlushAll(ctx)
+	b.check(ctx) // B writes back its record, the weight at 1, under A's version
+	if d, _ := storedOverlay(t, c); d.Version != lost.Version || weightOf(d.Edits) != "1" {
+		t.Fatalf("B wrote back %+v; the test wants the weight at 1 under version %d", d, lost.Version)
+	}
+	a.check(ctx)
+	d, _ := storedOverlay(t, c)
+	if d.Version <= lost.Version || weightOf(d.Edits) != "2" {
+		t.Fatalf("after A's check the store holds %+v: want the weight at 2 above version %d", d, lost.Version)
+	}
+	if a.Stats().LostState == 0 {
+		t.Error("A did not count the loss")
+	}
+	b.check(ctx)
+	b.mu.Lock()
+	got := weightOf(b.edits)
+	b.mu.Unlock()
+	if got != "2" {
+		t.Errorf("B's weight is %s after its next check, want 2", got)
+	}
+}

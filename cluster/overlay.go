@@ -24,7 +24,10 @@ import (
 // version but below top, means the store lost state (a restart without
 // persistence, FLUSHALL, a failover to a replica that lagged, a foreign
 // write): the replica writes its own edits back under a version above top
-// instead of adopting the loss, so no version number is reused. A record
+// instead of adopting the loss, so no version number is reused. So does a
+// record at top that is not the one the replica read or wrote there: one
+// rebuilt after a loss by a replica that had not seen it, which would
+// otherwise revert this replica's latest edits unnoticed. A record
 // of the same version with other edits is a conflict between replicas: the
 // record's edits are kept, this replica's differing ones are merged over
 // them under a higher version, and the conflict is logged. A higher
@@ -118,8 +121,10 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 			return err
 		}
 		s.mu.Lock()
-		lv, le, known, top := s.version, s.edits, s.known, s.top
-		s.top = max(s.top, doc.Version)
+		lv, le, known, top, topEdits := s.version, s.edits, s.known, s.top, s.topEdits
+		if doc.Version > s.top {
+			s.top, s.topEdits = doc.Version, doc.Edits
+		}
 		s.mu.Unlock()
 		out.storeVer = doc.Version
 		base := doc
@@ -146,6 +151,14 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 				out.lost, out.reason = true, "older"
 			}
 			base.Edits = config.MergeEdits(doc.Edits, config.NewEdits(doc.Edits, le))
+		case doc.Version == top && doc.Version > lv && !config.SameEdits(doc.Edits, topEdits):
+			// No version is written twice over one record (WATCH), so
+			// another record at the version this replica last read or
+			// wrote was rebuilt after a loss by a replica that had not
+			// seen it (say, an edit of this one's, reverted to the value
+			// before it): that version's edits go back over it.
+			out.lost, out.reason = true, "rebuilt at a version already used"
+			base.Edits = config.MergeEdits(doc.Edits, config.NewEdits(doc.Edits, topEdits))
 		case doc.Version > lv && len(config.MissingTargets(doc.Edits, le)) > 0:
 			// The record never drops a target, so a newer one without
 			// some of this replica's was rebuilt after a loss (another
@@ -171,8 +184,10 @@ func (s *Store) sync(ctx context.Context, edits []config.Edit) (outcome, error) 
 			return err
 		}
 		out.written = next.Version
+		var stored overlayDoc // as a later read will see it, for SameEdits
+		_ = json.Unmarshal(b, &stored)
 		s.mu.Lock()
-		s.top = max(s.top, next.Version)
+		s.top, s.topEdits = next.Version, stored.Edits // above top, by construction
 		s.mu.Unlock()
 		// A plain check that wrote back exactly what this replica has is
 		// at that version now; one whose record differs (a conflict

@@ -64,11 +64,12 @@ type Store struct {
 	// written to the store; a record it writes goes above it, so that a
 	// write-back after a loss never reuses a version the lost record had
 	// (this replica's own edits do not move version until it applies them).
-	top     int64
-	epoch   string        // the store's epoch last seen (checkEpoch)
-	pending []config.Edit // edits made while Redis was away
-	h       Handler
-	held    heldState
+	top      int64
+	topEdits []config.Edit // the record at top, as read or written
+	epoch    string        // the store's epoch last seen (checkEpoch)
+	pending  []config.Edit // edits made while Redis was away
+	h        Handler
+	held     heldState
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
