@@ -188,11 +188,13 @@ func (z *lazyState) flush() {
 
 // forget drops the state without writing it back.
 func (z *lazyState) forget() {
-	for i := range z.slots {
-		z.watch.watch(z.slots[i].sc, false)
+	if z.order == byBusy { // only that order watches counts
+		for i := range z.slots {
+			z.watch.watch(z.slots[i].sc, false)
+		}
+		z.watch.take(func(*Sched) {}) // clears the flags of the counters on it
 	}
-	z.watch.take(func(*Sched) {}) // clears the flags of the counters on it
-	clear(z.slots)                // let go of the members
+	clear(z.slots) // let go of the members
 	z.slots, z.first, z.dirty, z.stale = z.slots[:0], nil, z.dirty[:0], false
 	z.wakes = z.wakes[:0]
 }
