@@ -55,7 +55,7 @@ await_peer() {
 }
 
 # start_peer NAME starts a peer (balancer, balancer-before,
-# balancer-2cores, haproxy, nginx, apache2, caddy) with its bench/peers/
+# balancer-2cores, haproxy, nginx, apache2, caddy, floor-net, floor-epoll) with its bench/peers/
 # configuration, in a session of its own on core 0 (balancer-2cores on
 # both cores), and waits for it to answer (await_peer). BALANCER_ENV
 # (e.g. GODEBUG=gctrace=1) goes into the balancers' environment. NAME
@@ -78,6 +78,8 @@ start_peer() {
       setsid taskset -c 0 nginx -c "$TMP/nginx.conf" -g 'daemon off;' >"$TMP/$p.log" 2>&1 & ;;
     apache2) render "$BENCH_DIR/peers/apache2.conf" "$TMP/apache2.conf"
       setsid taskset -c 0 apache2 -f "$TMP/apache2.conf" -DFOREGROUND >"$TMP/$p.log" 2>&1 & ;;
+    floor-net|floor-epoll) # bench/floor: the relay without HTTP work (built by the script that names it)
+      setsid taskset -c 0 "$TMP/floor" -listen "127.0.0.1:$PORT" -mode "${p#floor-}" >"$TMP/$p.log" 2>&1 & ;;
     caddy) render "$BENCH_DIR/peers/Caddyfile" "$TMP/Caddyfile"
       HOME=$TMP XDG_DATA_HOME=$TMP XDG_CONFIG_HOME=$TMP setsid taskset -c 0 caddy run --config "$TMP/Caddyfile" --adapter caddyfile >"$TMP/$p.log" 2>&1 & ;;
     *) echo "   unknown peer $p"; return 1 ;;

@@ -5,6 +5,8 @@
 #   PEERS="balancer haproxy" N=50000 bench/syscalls/run.sh
 #   BEFORE=main PEERS=balancer bench/syscalls/run.sh   # also that revision, as balancer-before
 #   TOOL=strace bench/syscalls/run.sh          # strace -f -c instead of perf's tracepoints
+#   ROUNDS=3 bench/syscalls/run.sh             # every column three times, interleaved (#1, #2, #3)
+#   PEERS="floor-net floor-epoll haproxy" bench/syscalls/run.sh  # bench/floor: no HTTP work at all
 #
 # Three bench/member members and each peer with its bench/peers/
 # configuration (the peer on core 0, the members and the load on core 1,
@@ -28,6 +30,7 @@ CONNS=${CONNS:-64}
 PEERS=${PEERS:-"balancer haproxy nginx"}
 SCENARIOS=${SCENARIOS:-"sticky nocookie"}
 CONNMODES=${CONNMODES:-"keepalive"}
+ROUNDS=${ROUNDS:-1}
 OUT=${OUT:-$BENCH_DIR/results}
 PORT=19080
 MGRPORT=19081
@@ -52,7 +55,7 @@ command -v "$TOOL" >/dev/null || { echo "no $TOOL here"; exit 1; }
 
 echo "== building"
 (cd "$ROOT" && go build -o "$TMP/balancer" ./cmd/balancer && go build -o "$TMP/member" ./bench/member &&
-  go build -o "$TMP/load" ./bench/syscalls)
+  go build -o "$TMP/load" ./bench/syscalls && go build -o "$TMP/floor" ./bench/floor)
 build_before
 
 start_members
@@ -71,6 +74,7 @@ if [ "$TOOL" = perf ]; then
   for r in read recvfrom recvmsg readv; do
     events+=(-e "syscalls:sys_exit_$r" --filter 'ret == -11')
   done
+  events+=(-e context-switches)
 fi
 
 # count_start SID FILE attaches the counter to the session's processes.
@@ -99,7 +103,8 @@ counts() {
   if [ "$TOOL" = perf ]; then
     awk -F, '$1 ~ /^[0-9]+$/ && $1 > 0 {
       n = $3; sub(/^syscalls:/, "", n)
-      if (n ~ /^sys_exit_/) { sub(/^sys_exit_/, "", n); n = n "-EAGAIN" } else sub(/^sys_enter_/, "", n)
+      if (n == "context-switches") n = "_cs"
+      else if (n ~ /^sys_exit_/) { sub(/^sys_exit_/, "", n); n = n "-EAGAIN" } else sub(/^sys_enter_/, "", n)
       c[n] += $1 } END { for (n in c) print n, c[n] }' "$1"
   else
     # strace -c: % time, seconds, usecs/call, calls, [errors,] syscall
@@ -130,6 +135,7 @@ user_sys() {
 RAW=$TMP/raw.txt
 : > "$RAW"
 cols=()
+for round in $(seq "$ROUNDS"); do
 for scen in $SCENARIOS; do
   for conn in $CONNMODES; do
     for p in $PEERS; do
@@ -147,6 +153,7 @@ for scen in $SCENARIOS; do
       count_stop
       stop_peer
       col="$p $scen $conn"
+      [ "$ROUNDS" = 1 ] || col="$col #$round"
       req=$(echo "$res" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
       errs=$(echo "$res" | sed -n 's/.*errors=\([0-9]*\).*/\1/p')
       if [ -z "$req" ] || [ "$req" = 0 ]; then echo "   $col: no result ($res)"; continue; fi
@@ -159,6 +166,7 @@ for scen in $SCENARIOS; do
         printf "%s\t_cpu\t%.1f\n%s\t_user\t%.1f\n%s\t_sys\t%.1f\n", col, (u + s) * 1e6 / hz / r, col, u * 1e6 / hz / r, col, s * 1e6 / hz / r }' >> "$RAW"
     done
   done
+done
 done
 
 # One row per system call (those of at least 0.01 a request in some
@@ -187,6 +195,7 @@ table() {
       row("_cpu", "CPU µs per request (under the counter)")
       row("_user", "of which user")
       row("_sys", "of which system")
+      row("_cs", "context switches (perf)", "–")
       row("_gc", "Go garbage collections per 100,000 requests", "–")
       row("_requests", "requests")
       row("_errors", "errors")
@@ -199,7 +208,7 @@ table() {
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -srm), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')),"
   echo "$(go version | awk '{print $3}'), $(haproxy -v 2>/dev/null | head -1 | awk '{print "HAProxy " $3}'), $(nginx -v 2>&1 | sed 's|.*/|nginx |')."
   echo
-  echo "Command: \`${CMDLINE:-N=$N CONNS=$CONNS PEERS=\"${PEERS% balancer-before}\" SCENARIOS=\"$SCENARIOS\" CONNMODES=\"$CONNMODES\"${BEFORE:+ BEFORE=$BEFORE} bench/syscalls/run.sh}\`"
+  echo "Command: \`${CMDLINE:-N=$N CONNS=$CONNS PEERS=\"${PEERS% balancer-before}\" SCENARIOS=\"$SCENARIOS\" CONNMODES=\"$CONNMODES\" ROUNDS=$ROUNDS${BEFORE:+ BEFORE=$BEFORE} bench/syscalls/run.sh}\`"
   echo "(counted with $TOOL; $N requests over $CONNS connections per column; the peer on core 0, the members and the load on core 1)."
   echo "\`read-EAGAIN\` counts the reads that found nothing to read (they are in \`read\` too, and not added twice in the total)."
   echo
