@@ -19,6 +19,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"log"
 	"net"
@@ -120,13 +121,9 @@ func (r *relay) pairNet(c net.Conn) {
 	defer m.Close()
 	buf := make([]byte, bufSize)
 	for {
-		n := 0
-		for headEnd(buf[:n]) < 0 {
-			k, err := c.Read(buf[n:])
-			if err != nil {
-				return
-			}
-			n += k
+		n, err := readWhole(c, buf, headEnd)
+		if err != nil {
+			return
 		}
 		if _, err := m.Write(buf[:n]); err != nil {
 			return
@@ -134,16 +131,28 @@ func (r *relay) pairNet(c net.Conn) {
 		// As the balancer does (proxy/client.go): the answer is rarely
 		// there yet, and a read that finds nothing costs a system call.
 		runtime.Gosched()
-		n = 0
-		for answerLen(buf[:n]) < 0 {
-			k, err := m.Read(buf[n:])
-			if err != nil {
-				return
-			}
-			n += k
+		if n, err = readWhole(m, buf, answerLen); err != nil {
+			return
 		}
 		if _, err := c.Write(buf[:n]); err != nil {
 			return
 		}
 	}
+}
+
+// readWhole reads from c into buf until whole (headEnd or answerLen)
+// finds a message, and returns the bytes read.
+func readWhole(c net.Conn, buf []byte, whole func([]byte) int) (int, error) {
+	n := 0
+	for whole(buf[:n]) < 0 {
+		if n == len(buf) {
+			return n, errors.New("floor: message larger than the buffer")
+		}
+		k, err := c.Read(buf[n:])
+		if err != nil {
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
 }
