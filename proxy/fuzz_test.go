@@ -58,6 +58,10 @@ func refHeaders(raw []byte, http11 bool) string {
 			if !strings.EqualFold(v, "chunked") {
 				return "transfer coding"
 			}
+		case "expect":
+			if v != "" && !strings.EqualFold(v, "100-continue") {
+				return "expectation"
+			}
 		}
 	}
 	switch {

@@ -142,8 +142,11 @@ func (p *Proxy) newServer(l *config.Limits) *fasthttp.Server {
 // timeout applies, not readheadertimeout: fasthttp is given the body's
 // timeout and a limit of one byte, so it waits for one byte at most (a
 // larger body then streams: fasthttp does not refuse it) and
-// clientBody reads the rest, each read with its own deadline.
-func (p *Proxy) headerReceived(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+// clientBody reads the rest, each read with its own deadline. It also
+// settles an Expect: 100-continue before fasthttp answers it
+// (settleExpectation).
+func (p *Proxy) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	settleExpectation(h)
 	return fasthttp.RequestConfig{ReadTimeout: p.edge.Load().bodyTimeout, MaxRequestBodySize: 1}
 }
 

@@ -61,7 +61,8 @@ func checkRequest(ctx *fasthttp.RequestCtx) (int, string) {
 // a token name immediately followed by ':', a value of visible characters,
 // spaces and tabs; no obsolete line folding; one Host; a Content-Length of
 // digits, at most once, never with Transfer-Encoding; a Transfer-Encoding
-// that is exactly "chunked" (other codings get 501).
+// that is exactly "chunked" (other codings get 501); no expectation but
+// 100-continue (417, as httpd answers; an empty Expect is none).
 func checkHeaders(raw []byte, http11 bool) (int, string) {
 	var hosts, cls, tes, count int
 	for len(raw) > 0 {
@@ -134,6 +135,10 @@ func checkHeaders(raw []byte, http11 bool) (int, string) {
 					return fasthttp.StatusBadRequest, "chunked must be the final transfer coding"
 				}
 				return fasthttp.StatusNotImplemented, "transfer coding not implemented"
+			}
+		case bytes.EqualFold(name, []byte("Expect")):
+			if len(value) > 0 && !bytes.EqualFold(value, continue100) {
+				return fasthttp.StatusExpectationFailed, "unsupported expectation"
 			}
 		}
 	}
