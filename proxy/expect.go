@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -33,4 +34,42 @@ func settleExpectation(h *fasthttp.RequestHeader) {
 	case !bytes.Equal(v, continue100):
 		h.Set(fasthttp.HeaderExpect, "100-continue")
 	}
+}
+
+// expect runs once fasthttp has a head carrying "Expect: 100-continue",
+// before it sends "100 Continue". A request refused on its head alone
+// (admit: the head, the target, no route; or a Content-Length over the
+// route's body limit) gets its refusal now, so that its client never
+// sends the body: nginx answers an oversized Content-Length so, and httpd
+// sends no 100 before something reads the body. fasthttp then writes that
+// answer, closes the connection and never calls the handler, so the
+// refusal is counted and recorded here as handle does. Anything else is a
+// 100 (the member is chosen once the body may come).
+func (p *Proxy) expect(ctx *fasthttp.RequestCtx) (answer int) {
+	rq := getRequest()
+	defer func() {
+		if v := recover(); v != nil {
+			p.panicked(ctx, v)
+			answer = fasthttp.StatusInternalServerError
+		}
+	}()
+	rq.rec.Start = time.Now()
+	e := p.edge.Load()
+	rt, status, reason := admit(ctx, p.snap.Load(), rq)
+	if status == 0 {
+		rq.rec.Balancer = rt.bal
+		if limit := e.bodyLimit(rt); limit > 0 && int64(ctx.Request.Header.ContentLength()) > limit {
+			status, reason = fasthttp.StatusRequestEntityTooLarge, "request body too large"
+		}
+	}
+	if status == 0 {
+		putRequest(rq)
+		return fasthttp.StatusContinue
+	}
+	p.countProtocol(ctx, rq)
+	p.refuse(ctx, rq, status, reason)
+	ctx.SetConnectionClose()
+	lingerOnClose(ctx.Conn())
+	p.record(ctx, rq)
+	return status
 }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -21,17 +22,7 @@ import (
 // balancer, which the member never sees.
 func TestExpectContinue(t *testing.T) {
 	m := testutil.StartMember(t, "node1")
-	_, base := startProxy(t, `
-listen: "127.0.0.1:0"
-balancers:
-  - name: c
-    members:
-      - url: {{m0}}
-        route: node1
-routes:
-  - path: /
-    balancer: c
-`, m)
+	_, base := startProxy(t, oneMember, m)
 	addr := strings.TrimPrefix(base, "http://")
 	const body = "0123456789"
 	cases := []struct {
@@ -101,6 +92,93 @@ routes:
 			}
 			if got := seen[0].Header.Get("Expect"); got != tc.memberExpect {
 				t.Errorf("the member saw Expect %q, want %q", got, tc.memberExpect)
+			}
+		})
+	}
+}
+
+// TestExpectRefusedBeforeContinue: a request the balancer refuses on its
+// head alone gets its refusal instead of "100 Continue", so its client
+// never sends the body: an oversized Content-Length (413, as nginx), no
+// route (404), a target it refuses (400). The refusal is the balancer's
+// own answer, counted as any refusal, and its connection is closed (the
+// client may send its body once its wait for the 100 ends). What the head
+// does not settle still gets its 100.
+func TestExpectRefusedBeforeContinue(t *testing.T) {
+	m := testutil.StartMember(t, "node1")
+	p, base := startProxy(t, `
+listen: "127.0.0.1:0"
+limits:
+  maxbodysize: 1MiB
+balancers:
+  - name: c
+    members:
+      - url: {{m0}}
+        route: node1
+routes:
+  - path: /app
+    balancer: c
+  - path: /app/small
+    balancer: c
+    maxbodysize: 1KiB
+`, m)
+	addr := strings.TrimPrefix(base, "http://")
+	cases := []struct {
+		name, target string
+		length       int
+		status       int // 100: continued
+	}{
+		{"over the route's limit", "/app/small/up", 1025, 413},
+		{"over the global limit", "/app/up", 2 << 20, 413},
+		{"no route", "/nowhere", 10, 404},
+		{"encoded dot-segment", "/app/..%2fadmin", 10, 400},
+		{"at the route's limit", "/app/small/up", 1024, 100},
+		{"within the global limit", "/app/up", 10, 100},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m.Reset()
+			before := p.protocols[1].Load()
+			refused := p.Snapshot().Balancer("c").st.refused.codes[4].Load()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(c, "PUT %s HTTP/1.1\r\nHost: front\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", tc.target, tc.length)
+			br := bufio.NewReader(c)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("answer to the head %d %q, want %d", resp.StatusCode, got, tc.status)
+			}
+			if tc.status == http.StatusContinue {
+				if _, err := c.Write(make([]byte, tc.length)); err != nil {
+					t.Fatal(err)
+				}
+				if resp, err = http.ReadResponse(br, nil); err != nil || resp.StatusCode != 200 {
+					t.Fatalf("after the body: %v %v, want 200", status(resp), err)
+				}
+				return
+			}
+			if !strings.HasPrefix(string(got), fmt.Sprint(tc.status)+" ") || resp.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("the refusal is not the balancer's own: %q, Cache-Control %q", got, resp.Header.Get("Cache-Control"))
+			}
+			if !resp.Close {
+				t.Error("the connection stays open: the client may send its body after its wait")
+			}
+			if n := m.Count(); n != 0 {
+				t.Errorf("the member saw %d requests", n)
+			}
+			if n := p.protocols[1].Load() - before; n != 1 {
+				t.Errorf("HTTP/1.1 requests counted %d, want 1", n)
+			}
+			if n := p.Snapshot().Balancer("c").st.refused.codes[4].Load() - refused; tc.status == 413 && n != 1 {
+				t.Errorf("the balancer's refusals (4xx) counted %d, want 1", n)
 			}
 		})
 	}

@@ -15,6 +15,15 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 	rq := getRequest()
 	defer p.recoverPanic(ctx, rq)
 	rq.rec.Start = time.Now()
+	p.countProtocol(ctx, rq)
+	snap := p.snap.Load()
+	p.serve(ctx, snap, p.edge.Load(), rq)
+	p.finishBody(ctx, rq)
+	p.record(ctx, rq)
+}
+
+// countProtocol counts the request by protocol and tells its Record.
+func (p *Proxy) countProtocol(ctx *fasthttp.RequestCtx, rq *request) {
 	switch c, ok := ctx.Conn().(canceller); {
 	case ok:
 		rq.cancel = c
@@ -27,9 +36,11 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 		rq.rec.Protocol = ProtoHTTP10
 		p.protocols[0].Add(1)
 	}
-	snap := p.snap.Load()
-	p.serve(ctx, snap, p.edge.Load(), rq)
-	p.finishBody(ctx, rq)
+}
+
+// record ends the request: its duration in the member's or balancer's
+// histogram, the observers told, rq back to its pool.
+func (p *Proxy) record(ctx *fasthttp.RequestCtx, rq *request) {
 	d := time.Since(rq.rec.Start)
 	if m := rq.rec.Member; m != nil {
 		m.st.reqs.observe(rq.rec.Status, d)
@@ -43,27 +54,12 @@ func (p *Proxy) handle(ctx *fasthttp.RequestCtx) {
 }
 
 func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, e *edge, rq *request) {
-	if status, reason := checkRequest(ctx); status != 0 {
-		ctx.SetConnectionClose()
-		p.refuse(ctx, rq, status, reason)
-		return
-	}
-	raw := ctx.Request.Header.RequestURI()
-	if reason := checkTarget(raw); reason != "" {
-		p.refuse(ctx, rq, fasthttp.StatusBadRequest, reason)
-		return
-	}
-	target, status, reason := normalizeTarget(raw, rq.target)
-	rq.target = target
+	rt, status, reason := admit(ctx, snap, rq)
 	if status != 0 {
 		p.refuse(ctx, rq, status, reason)
 		return
 	}
-	rt := snap.match(pathOf(target))
-	if rt == nil {
-		p.refuse(ctx, rq, fasthttp.StatusNotFound, "no route for this path")
-		return
-	}
+	target := rq.target
 	b := rt.bal
 	rq.rec.Balancer = b
 	limit := e.bodyLimit(rt)
@@ -93,6 +89,30 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, e *edge, rq *req
 	p.forward(ctx, rt, b, m, rq)
 }
 
+// admit checks the request's head (checkRequest: a refusal there also
+// closes the connection), its target (normalised into rq.target) and its
+// route; it returns the route, or the status and reason of a refusal.
+func admit(ctx *fasthttp.RequestCtx, snap *Snapshot, rq *request) (*route, int, string) {
+	if status, reason := checkRequest(ctx); status != 0 {
+		ctx.SetConnectionClose()
+		return nil, status, reason
+	}
+	raw := ctx.Request.Header.RequestURI()
+	if reason := checkTarget(raw); reason != "" {
+		return nil, fasthttp.StatusBadRequest, reason
+	}
+	target, status, reason := normalizeTarget(raw, rq.target)
+	rq.target = target
+	if status != 0 {
+		return nil, status, reason
+	}
+	rt := snap.match(pathOf(target))
+	if rt == nil {
+		return nil, fasthttp.StatusNotFound, "no route for this path"
+	}
+	return rt, 0, ""
+}
+
 // recoverPanic is the last guard of the request path: a panic while
 // serving one request becomes a 500 on a connection that is then closed,
 // a log line with the stack and a count in Panics, never a dead process
@@ -102,6 +122,14 @@ func (p *Proxy) recoverPanic(ctx *fasthttp.RequestCtx, rq *request) {
 	if v == nil {
 		return
 	}
+	p.panicked(ctx, v)
+	// rq is dropped rather than pooled: its state is unknown.
+	_ = rq
+}
+
+// panicked answers 500 for a request whose serving panicked with v, on
+// a connection then closed, and logs it with the stack.
+func (p *Proxy) panicked(ctx *fasthttp.RequestCtx, v any) {
 	p.panics.Add(1)
 	p.log.Error("panic while serving a request; answered 500 and closed the connection",
 		"panic", fmt.Sprint(v), "method", string(ctx.Method()), "path", string(routePath(ctx.Request.Header.RequestURI())),
@@ -112,8 +140,6 @@ func (p *Proxy) recoverPanic(ctx *fasthttp.RequestCtx, rq *request) {
 	ctx.SetBodyString("500 Internal Server Error\n")
 	ctx.SetConnectionClose()
 	lingerOnClose(ctx.Conn())
-	// rq is dropped rather than pooled: its state is unknown.
-	_ = rq
 }
 
 // Panics returns how many requests ended in a recovered panic.

@@ -112,8 +112,11 @@ func (p *Proxy) newServer(l *config.Limits) *fasthttp.Server {
 	return &fasthttp.Server{
 		Handler: p.handle,
 		// ConnState tells idle connections, to park them (idle.go).
-		ConnState:         p.idle.connState,
-		HeaderReceived:    p.headerReceived,
+		ConnState:      p.idle.connState,
+		HeaderReceived: p.headerReceived,
+		// ExpectHandler refuses what the head alone refuses before any
+		// "100 Continue" (expect.go).
+		ExpectHandler:     p.expect,
 		Name:              "balancer",
 		StreamRequestBody: true,
 		// Body limits are the request path's own (clientBody): fasthttp
