@@ -137,6 +137,14 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 			}
 			return false, classifyIO(err, kind)
 		}
+		if resp.StatusCode() == fasthttp.StatusSwitchingProtocols {
+			// No request sent here asks for an upgrade (those go through
+			// upgrade): what follows this 101 on the connection is not
+			// HTTP, and must never be read as the answer to another
+			// request (the response mixup of httpd's CVE-2012-3502).
+			mc.finish(false)
+			return false, &exchangeError{errBadResp, errUnaskedSwitch}
+		}
 		if kind == errTryTimeout && x.timeout > 0 {
 			// The first byte came within trytimeout; the body gets the
 			// I/O timeout (which the head's deadline already is otherwise).

@@ -35,6 +35,7 @@ func readHeader(resp *fasthttp.Response, br *bufio.Reader) error {
 var (
 	errTooManyInterim   = errors.New("too many interim responses")
 	errAmbiguousFraming = errors.New("response with both Content-Length and Transfer-Encoding")
+	errUnaskedSwitch    = errors.New("101 Switching Protocols to a request that asked no upgrade")
 )
 
 func noBody(code int) bool {
