@@ -124,6 +124,7 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 		mc.br = acquireMemberReader(&mc.cnt, hc.ReadBufferSize)
 		skip := req.Header.IsHead()
 		resp.Reset()
+		noDefaultType(resp)
 		resp.SkipBody = skip
 		werr := err
 		err = readHeader(resp, mc.br)
@@ -185,6 +186,12 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 	}
 }
 
+// noDefaultType keeps a member's response as it came without a
+// Content-Type: Reset turns fasthttp's default back on, which would add
+// "text/plain; charset=utf-8" to it (and to a 204 or a 101), changing how
+// a browser reads a body its member left to sniffing.
+func noDefaultType(resp *fasthttp.Response) { resp.Header.SetNoDefaultContentType(true) }
+
 // maxStaleConns bounds how many pooled connections one attempt may find
 // closed by the member before it gives up on the pool.
 const maxStaleConns = 16
@@ -208,6 +215,7 @@ func (o connOps[C]) upgrade(st *memberState, req *fasthttp.Request, resp *fastht
 	}
 	br := bufio.NewReader(conn)
 	resp.Reset()
+	noDefaultType(resp)
 	if err := readHeader(resp, br); err != nil {
 		closeConn()
 		return nil, nil, nil, classifyIO(err, errTimeout)

@@ -178,6 +178,9 @@ func writeH2Response(w http.ResponseWriter, r *http.Request, resp *fasthttp.Resp
 			hdr[name] = vals[len(vals)-1 : len(vals) : len(vals)]
 		}
 	}
+	if _, ok := hdr["Content-Type"]; !ok {
+		hdr["Content-Type"] = nil // no type of Go's sniffing either
+	}
 	status := resp.StatusCode()
 	stream := resp.IsBodyStream()
 	switch {
