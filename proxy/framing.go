@@ -21,6 +21,12 @@ func readHeader(resp *fasthttp.Response, br *bufio.Reader) error {
 			// connection rather than guess.
 			return errAmbiguousFraming
 		}
+		if bareLF(br) {
+			// fasthttp does not find the end of such a head and waits
+			// for more until the member's timeout (a 504); the request
+			// side refuses bare LF too (checkHeaders).
+			return errBareLF
+		}
 		if err := resp.Header.Read(br); err != nil {
 			return err
 		}
@@ -36,6 +42,7 @@ var (
 	errTooManyInterim   = errors.New("too many interim responses")
 	errAmbiguousFraming = errors.New("response with both Content-Length and Transfer-Encoding")
 	errUnaskedSwitch    = errors.New("101 Switching Protocols to a request that asked no upgrade")
+	errBareLF           = errors.New("response head with a line not ended by CRLF")
 )
 
 func noBody(code int) bool {
@@ -76,6 +83,27 @@ func ambiguousHead(br *bufio.Reader) bool {
 			return false
 		}
 	}
+}
+
+// bareLF reports a line of the buffered response head (complete, as
+// ambiguousHead left it) ended by LF alone; it only peeks.
+func bareLF(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Buffered())
+	end := headEnd(b)
+	if end < 0 {
+		return false // incomplete or too large: fasthttp reports it
+	}
+	for i := bytes.IndexByte(b[:end], '\n'); i >= 0; {
+		if i == 0 || b[i-1] != '\r' {
+			return true
+		}
+		j := bytes.IndexByte(b[i+1:end], '\n')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // headEnd returns the length of the head in b (through its empty line),
