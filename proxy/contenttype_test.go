@@ -48,3 +48,42 @@ func TestResponseTypeAsTheMemberSentIt(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestHeadAsTheClientSentIt: the member gets no Content-Type the
+// client did not send (fasthttp adds its default to a request with a
+// body) and no Content-Length on a request that had neither body nor
+// framing (a GET); what the client sent, it gets.
+func TestRequestHeadAsTheClientSentIt(t *testing.T) {
+	m := testutil.StartMember(t, "node1")
+	_, base := startProxy(t, oneMember, m)
+	cases := []struct {
+		name, raw string
+		// contentType and contentLength are what the member must see
+		// ("" for none).
+		contentType, contentLength string
+	}{
+		{"POST without a type", "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "", "5"},
+		{"chunked POST without a type", "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "", "5"},
+		{"POST with a type", "POST /a HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1", "application/x-www-form-urlencoded", "3"},
+		{"GET", "GET /a HTTP/1.1\r\nHost: x\r\n\r\n", "", ""},
+		{"GET with Content-Length: 0", "GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", "", "0"},
+		{"POST with Content-Length: 0", "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", "", "0"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m.Reset()
+			res := testutil.RawExchange(base[len("http://"):], [][]byte{[]byte(tc.raw)}, 0, "")
+			seen := m.Seen()
+			if res.Status != 200 || len(seen) != 1 {
+				t.Fatalf("status %d (%v), the member saw %d requests", res.Status, res.Err, len(seen))
+			}
+			h := seen[0].Header
+			if got := h.Values("Content-Type"); (tc.contentType == "" && len(got) != 0) || (tc.contentType != "" && (len(got) != 1 || got[0] != tc.contentType)) {
+				t.Errorf("the member saw Content-Type %q, want %q", got, tc.contentType)
+			}
+			if got := h.Values("Content-Length"); (tc.contentLength == "" && len(got) != 0) || (tc.contentLength != "" && (len(got) != 1 || got[0] != tc.contentLength)) {
+				t.Errorf("the member saw Content-Length %q, want %q", got, tc.contentLength)
+			}
+		})
+	}
+}

@@ -40,8 +40,14 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b 
 // writeRequest writes req's head with framing for body, then the body.
 func writeRequest(bw *bufio.Writer, req *fasthttp.Request, body *outBody) error {
 	h := &req.Header
+	// A request without a Content-Type goes on without one (fasthttp
+	// would add its default to a request with a body).
+	h.SetNoDefaultContentType(true)
 	switch {
 	case body == nil:
+	case body.whole && len(body.head) == 0 && h.ContentLength() == -2:
+		// No body and no framing from the client (a GET): none to the
+		// member either, rather than a Content-Length: 0 it never sent.
 	case body.whole:
 		h.SetContentLength(len(body.head))
 	case body.size >= 0:
