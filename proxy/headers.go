@@ -69,7 +69,16 @@ func cleanResponse(ctx *fasthttp.RequestCtx, rq *request) {
 		h.Del(k)
 	}
 	h.ResetConnectionClose()
+	if !bytes.Equal(h.Protocol(), http11) {
+		// An HTTP/1.0 member's answer goes on as the balancer's own
+		// HTTP/1.1 one (RFC 9110 §2.5: an intermediary sends its own
+		// version); its client would take "HTTP/1.0" for a connection
+		// that closes after every answer.
+		h.SetProtocol(http11)
+	}
 }
+
+var http11 = []byte("HTTP/1.1")
 
 // setForwarded sets X-Forwarded-For, -Host and -Proto for the member,
 // each exactly once whatever the client sent (a second X-Forwarded-For

@@ -1,9 +1,13 @@
 package proxy
 
 import (
+	"bufio"
 	"io"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"balancer/internal/testutil"
 )
@@ -85,5 +89,38 @@ func TestRequestHeadAsTheClientSentIt(t *testing.T) {
 				t.Errorf("the member saw Content-Length %q, want %q", got, tc.contentLength)
 			}
 		})
+	}
+}
+
+// TestHTTP10MemberAnswersAsHTTP11: an HTTP/1.0 member's answer reaches an
+// HTTP/1.1 client as the balancer's own HTTP/1.1 one (RFC 9110 §2.5), on a
+// client connection that stays open, while the member's connection, which
+// HTTP/1.0 closes, is not reused.
+func TestHTTP10MemberAnswersAsHTTP11(t *testing.T) {
+	m := testutil.StartScripted(t, func(c *testutil.ScriptConn) {
+		if _, err := c.ReadRequest(); err == nil {
+			c.Write("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+		}
+	})
+	_, base := startProxy(t, "balancers:\n  - name: c\n    members:\n      - url: "+m.URL+"\nroutes:\n  - path: /\n    balancer: c\n")
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(c)
+	for i := range 2 {
+		if _, err := io.WriteString(c, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(body) != "hello" || resp.Proto != "HTTP/1.1" || resp.Close {
+			t.Fatalf("request %d: %s %d %q, close %v; want HTTP/1.1 200 \"hello\" on a connection kept open", i, resp.Proto, resp.StatusCode, body, resp.Close)
+		}
 	}
 }
