@@ -15,17 +15,8 @@ import (
 // responses other than 101.
 func readHeader(resp *fasthttp.Response, br *bufio.Reader) error {
 	for n := 0; n < 100; n++ {
-		if ambiguousHead(br) {
-			// Both Content-Length and Transfer-Encoding: the framing is
-			// ambiguous (RFC 9112 §6.3); refuse the response and its
-			// connection rather than guess.
-			return errAmbiguousFraming
-		}
-		if bareLF(br) {
-			// fasthttp does not find the end of such a head and waits
-			// for more until the member's timeout (a 504); the request
-			// side refuses bare LF too (checkHeaders).
-			return errBareLF
+		if err := headProblem(br); err != nil {
+			return err
 		}
 		if err := resp.Header.Read(br); err != nil {
 			return err
@@ -63,47 +54,32 @@ func skipTrailer(br *bufio.Reader) bool {
 	return false
 }
 
-// ambiguousHead looks at the next response head before fasthttp parses it
-// (fasthttp keeps no raw copy of a response head, and silently prefers
-// Transfer-Encoding) and reports both Content-Length and Transfer-Encoding
-// in it. It peeks until the head is complete or the read buffer is full.
-func ambiguousHead(br *bufio.Reader) bool {
+// headProblem looks at the next response head before fasthttp parses it
+// (fasthttp keeps no raw copy of a response head) and reports what the
+// balancer refuses in it: both Content-Length and Transfer-Encoding
+// (errAmbiguousFraming: the framing is ambiguous, RFC 9112 §6.3, and
+// fasthttp silently prefers Transfer-Encoding; refuse the response and
+// its connection rather than guess), else a line ended by LF alone
+// (errBareLF: fasthttp does not find the end of such a head and waits for
+// more until the member's timeout; the request side refuses bare LF too).
+// It peeks until the head is complete or the read buffer is full, and
+// reads nothing.
+func headProblem(br *bufio.Reader) error {
 	if _, err := br.Peek(1); err != nil {
-		return false // readHeader reports it
+		return nil // readHeader's read reports it
 	}
 	for {
 		b, _ := br.Peek(br.Buffered())
 		if end := headEnd(b); end >= 0 {
-			return bothFramings(b[:end])
+			return inspectHead(b[:end])
 		}
 		if br.Buffered() >= br.Size() {
-			return false // too large: fasthttp refuses it
+			return nil // too large: fasthttp refuses it
 		}
 		if _, err := br.Peek(br.Buffered() + 1); err != nil {
-			return false
+			return nil
 		}
 	}
-}
-
-// bareLF reports a line of the buffered response head (complete, as
-// ambiguousHead left it) ended by LF alone; it only peeks.
-func bareLF(br *bufio.Reader) bool {
-	b, _ := br.Peek(br.Buffered())
-	end := headEnd(b)
-	if end < 0 {
-		return false // incomplete or too large: fasthttp reports it
-	}
-	for i := bytes.IndexByte(b[:end], '\n'); i >= 0; {
-		if i == 0 || b[i-1] != '\r' {
-			return true
-		}
-		j := bytes.IndexByte(b[i+1:end], '\n')
-		if j < 0 {
-			break
-		}
-		i += 1 + j
-	}
-	return false
 }
 
 // headEnd returns the length of the head in b (through its empty line),
@@ -123,8 +99,10 @@ func headEnd(b []byte) int {
 	return -1
 }
 
-func bothFramings(head []byte) bool {
-	var cl, te bool
+// inspectHead is headProblem's verdict on a whole head, in one pass over
+// its lines.
+func inspectHead(head []byte) error {
+	var cl, te, bare bool
 	for len(head) > 0 {
 		i := bytes.IndexByte(head, '\n')
 		if i < 0 {
@@ -132,10 +110,17 @@ func bothFramings(head []byte) bool {
 		}
 		line := head[:i]
 		head = head[i+1:]
+		bare = bare || i == 0 || line[i-1] != '\r'
 		cl = cl || hasFieldName(line, "content-length")
 		te = te || hasFieldName(line, "transfer-encoding")
 	}
-	return cl && te
+	switch {
+	case cl && te:
+		return errAmbiguousFraming
+	case bare:
+		return errBareLF
+	}
+	return nil
 }
 
 // hasFieldName reports whether a header line starts with name and a colon

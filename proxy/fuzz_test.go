@@ -186,6 +186,8 @@ func refBothFramings(head string) bool {
 	return cl && te
 }
 
+// FuzzAmbiguousHead checks headProblem (both framings, then bare LF)
+// against a reference.
 func FuzzAmbiguousHead(f *testing.F) {
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nhello"))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nTransfer-Encoding: chunked\r\n\r\n"))
@@ -197,19 +199,25 @@ func FuzzAmbiguousHead(f *testing.F) {
 		if got, want := headEnd(data), refHeadEnd(data); got != want {
 			t.Fatalf("headEnd(%q) = %d, want %d", data, got, want)
 		}
-		want := false
+		var want error
 		if end := refHeadEnd(data[:min(len(data), size)]); end >= 0 {
-			want = refBothFramings(string(data[:end]))
+			head := string(data[:end])
+			switch {
+			case refBothFramings(head):
+				want = errAmbiguousFraming
+			case strings.Count(head, "\n") != strings.Count(head, "\r\n"):
+				want = errBareLF
+			}
 		}
 		br := bufio.NewReaderSize(bytes.NewReader(data), size)
-		if got := ambiguousHead(br); got != want {
-			t.Fatalf("ambiguousHead(%q) = %v, want %v", data, got, want)
+		if got := headProblem(br); got != want {
+			t.Fatalf("headProblem(%q) = %v, want %v", data, got, want)
 		}
 		// It only peeks: the response is still there to be read.
 		rest := new(bytes.Buffer)
 		rest.ReadFrom(br)
 		if !bytes.Equal(rest.Bytes(), data) {
-			t.Fatalf("ambiguousHead consumed input: %q left of %q", rest.Bytes(), data)
+			t.Fatalf("headProblem consumed input: %q left of %q", rest.Bytes(), data)
 		}
 	})
 }
