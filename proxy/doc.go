@@ -18,11 +18,13 @@
 //	h2handler.go  an HTTP/2 request written as its HTTP/1.1 head into a RequestCtx, its answer written back
 //	h2stream.go   the stream as the request's connection: body deadlines, a reset cancelling the exchange
 //	handler.go    the entry: handle, serve, recoverPanic
+//	expect.go     Expect: 100-continue settled, and refusals made before any 100
 //	request.go    the pooled per-request scratch space
 //	validate.go   the request head refused or let through
 //	route.go      the target checked and normalised, the route matched
 //	edge.go       client-side settings: body limit, trusted proxies
 //	body.go       the client's body: kept for a retry (bufferBody), finished (finishBody)
+//	maxforwards.go Max-Forwards on OPTIONS and TRACE
 //	pick.go       the member for the first attempt and for retries
 //	sticky.go     stickiness: the stickymode bound once, the route's member, tables kept after the answer
 //	wait.go       the balancer timeout: waiting for a usable member

@@ -68,6 +68,9 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, e *edge, rq *req
 		p.refuse(ctx, rq, fasthttp.StatusRequestEntityTooLarge, "request body too large")
 		return
 	}
+	if p.maxForwards(ctx, rq) {
+		return
+	}
 	m := b.pick(ctx, target, rq)
 	if m == nil {
 		p.refuse(ctx, rq, rq.rec.Status, rq.rec.Reason)
