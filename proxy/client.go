@@ -180,6 +180,12 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 			mc.left, mc.keep = -1, false
 			cl = -1
 		}
+		if cl < 0 && !req.Header.IsHTTP11() {
+			// The request keeps its client's version: an HTTP/1.0
+			// client, which cannot read a chunked body, the only way
+			// fasthttp writes one of unknown length (RFC 9112 §6.1).
+			return false, mc.readWhole(resp)
+		}
 		mc.stream = true
 		resp.SetBodyStream(mc, cl)
 		return true, nil
@@ -191,6 +197,33 @@ func (o connOps[C]) exchange(st *memberState, req *fasthttp.Request, resp *fasth
 // "text/plain; charset=utf-8" to it (and to a 204 or a 101), changing how
 // a browser reads a body its member left to sniffing.
 func noDefaultType(resp *fasthttp.Response) { resp.Header.SetNoDefaultContentType(true) }
+
+// http10Whole bounds a body of unknown length read whole for an HTTP/1.0
+// client: what a request body may take in memory by default
+// (retrybuffer), so that HTTP/1.0 requests cost no more memory than any.
+const http10Whole = 1 << 20
+
+var errTooLargeFor10 = errors.New("a body of unknown length over 1 MiB for an HTTP/1.0 client")
+
+// readWhole reads the rest of the body into resp, which then goes out
+// with its length; a body over http10Whole, or one that fails, is a
+// failed exchange (nothing has gone to the client yet).
+func (mc *memberConn[C]) readWhole(resp *fasthttp.Response) *exchangeError {
+	n, err := io.Copy(resp.BodyWriter(), io.LimitReader(mc, http10Whole+1))
+	switch {
+	case err != nil:
+		mc.finish(false)
+		resp.ResetBody()
+		return classifyIO(err, errBadResp)
+	case n > http10Whole:
+		mc.finish(false)
+		resp.ResetBody()
+		return &exchangeError{errBadResp, errTooLargeFor10}
+	}
+	mc.finish(mc.eof && mc.keep)
+	resp.Header.SetContentLength(int(n))
+	return nil
+}
 
 // maxStaleConns bounds how many pooled connections one attempt may find
 // closed by the member before it gives up on the pool.
