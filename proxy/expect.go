@@ -38,7 +38,7 @@ func settleExpectation(h *fasthttp.RequestHeader) {
 
 // expect runs once fasthttp has a head carrying "Expect: 100-continue",
 // before it sends "100 Continue". A request refused on its head alone
-// (admit: the head, the target, no route; or a Content-Length over the
+// (admit: the head, the target, no route, a Content-Length over the
 // route's body limit) gets its refusal now, so that its client never
 // sends the body: nginx answers an oversized Content-Length so, and httpd
 // sends no 100 before something reads the body. fasthttp then writes that
@@ -54,14 +54,7 @@ func (p *Proxy) expect(ctx *fasthttp.RequestCtx) (answer int) {
 		}
 	}()
 	rq.rec.Start = time.Now()
-	e := p.edge.Load()
-	rt, status, reason := admit(ctx, p.snap.Load(), rq)
-	if status == 0 {
-		rq.rec.Balancer = rt.bal
-		if limit := e.bodyLimit(rt); limit > 0 && int64(ctx.Request.Header.ContentLength()) > limit {
-			status, reason = fasthttp.StatusRequestEntityTooLarge, "request body too large"
-		}
-	}
+	_, status, reason := admit(ctx, p.snap.Load(), p.edge.Load(), rq)
 	if status == 0 {
 		putRequest(rq)
 		return fasthttp.StatusContinue

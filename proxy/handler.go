@@ -54,20 +54,18 @@ func (p *Proxy) record(ctx *fasthttp.RequestCtx, rq *request) {
 }
 
 func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, e *edge, rq *request) {
-	rt, status, reason := admit(ctx, snap, rq)
+	rt, status, reason := admit(ctx, snap, e, rq)
+	if rt != nil {
+		// The body is read, or drained after a refusal, within the
+		// route's limit.
+		rq.in.reset(ctx, e.bodyLimit(rt), e)
+	}
 	if status != 0 {
 		p.refuse(ctx, rq, status, reason)
 		return
 	}
 	target := rq.target
 	b := rt.bal
-	rq.rec.Balancer = b
-	limit := e.bodyLimit(rt)
-	rq.in.reset(ctx, limit, e)
-	if limit > 0 && rq.in.want > limit {
-		p.refuse(ctx, rq, fasthttp.StatusRequestEntityTooLarge, "request body too large")
-		return
-	}
 	if p.maxForwards(ctx, rq) {
 		return
 	}
@@ -92,10 +90,13 @@ func (p *Proxy) serve(ctx *fasthttp.RequestCtx, snap *Snapshot, e *edge, rq *req
 	p.forward(ctx, rt, b, m, rq)
 }
 
-// admit checks the request's head (checkRequest: a refusal there also
-// closes the connection), its target (normalised into rq.target) and its
-// route; it returns the route, or the status and reason of a refusal.
-func admit(ctx *fasthttp.RequestCtx, snap *Snapshot, rq *request) (*route, int, string) {
+// admit checks what the head alone settles: the head (checkRequest: a
+// refusal there also closes the connection), the target (normalised into
+// rq.target), the route (its balancer then in rq's Record) and a
+// Content-Length over the route's body limit. It returns the route (once
+// matched, also with that last refusal) and the status and reason of a
+// refusal, if any.
+func admit(ctx *fasthttp.RequestCtx, snap *Snapshot, e *edge, rq *request) (*route, int, string) {
 	if status, reason := checkRequest(ctx); status != 0 {
 		ctx.SetConnectionClose()
 		return nil, status, reason
@@ -112,6 +113,10 @@ func admit(ctx *fasthttp.RequestCtx, snap *Snapshot, rq *request) (*route, int, 
 	rt := snap.match(pathOf(target))
 	if rt == nil {
 		return nil, fasthttp.StatusNotFound, "no route for this path"
+	}
+	rq.rec.Balancer = rt.bal
+	if limit := e.bodyLimit(rt); limit > 0 && int64(ctx.Request.Header.ContentLength()) > limit {
+		return rt, fasthttp.StatusRequestEntityTooLarge, "request body too large"
 	}
 	return rt, 0, ""
 }
